@@ -1,0 +1,59 @@
+# caselink: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := var/demo-data
+DEMO_RECORDS ?= 20000
+GOVUK := src/caselink/web/static/govuk
+export CASELINK_DATABASE_URL ?= sqlite:///./caselink.db
+
+.PHONY: demo test install assets lint lock clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+
+# Reinstalled only when the lock file or the package metadata change.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+# GOV.UK Frontend comes from the npm registry, pinned by package-lock.json.
+$(GOVUK)/.copied: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(GOVUK) && mkdir -p $(GOVUK)
+	cp -R node_modules/govuk-frontend/dist/govuk/assets/. $(GOVUK)/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
+	touch $@
+
+assets: $(GOVUK)/.copied
+
+# Generates and loads the synthetic data once; every step is safe to run again.
+demo: install assets
+	$(BIN)/caselink db upgrade
+	@if [ ! -f $(DEMO_DIR)/manifest.json ]; then \
+	  $(BIN)/caselink synth --records $(DEMO_RECORDS) --out $(DEMO_DIR) --seed 1; fi
+	$(BIN)/caselink load $(DEMO_DIR)
+	$(BIN)/caselink demo-accounts
+	$(BIN)/caselink serve --host 127.0.0.1 --port 8000
+
+test: install assets
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+# Regenerate requirements.lock after changing dependencies in pyproject.toml.
+lock: | $(BIN)/activate
+	$(BIN)/pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile --quiet --generate-hashes --extra dev --python-version 3.11 \
+	  --output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) node_modules $(GOVUK) var caselink.db caselink.db-wal caselink.db-shm

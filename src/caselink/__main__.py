@@ -1,0 +1,3 @@
+from caselink.cli import app
+
+app(prog_name="caselink")

@@ -1,0 +1,1 @@
+"""Identity and access: accounts, password hashing, (later) sessions and the policy."""

@@ -1,0 +1,177 @@
+"""The `caselink` command: a thin layer over the capability services."""
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from caselink.config import Settings
+from caselink.loading import LoadRejected, LoadResult, load_directory, load_file
+from caselink.loading.specs import BY_KIND, FileSpec
+from caselink.store.db import Database
+from caselink.store.migrate import current_revision, head_revision, upgrade
+
+app = typer.Typer(help="caselink: child protection casework across agencies.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: create or upgrade its schema, show its state.")
+app.add_typer(db_app, name="db")
+console = Console()
+errors = Console(stderr=True)
+MAX_SHOWN = 50
+
+
+def _database() -> Database:
+    return Database(Settings.from_env().database_url)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema, or bring it to the newest revision. Safe to run again."""
+    db = _database()
+    upgrade(db)
+    console.print(f"Database schema is at revision {current_revision(db)}.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show which database is in use and whether its schema is current."""
+    db = _database()
+    current, head = current_revision(db), head_revision()
+    console.print(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
+    console.print(
+        f"Schema revision: {current or 'none (run `caselink db upgrade`)'}; newest: {head}"
+    )
+    if current != head:
+        raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    records: int = typer.Option(20_000, min=1, help="How many person records to write."),
+    out: Path = typer.Option(..., help="Directory to write the CSV files into."),
+    seed: int = typer.Option(1, help="The same seed always gives the same files."),
+) -> None:
+    """Generate synthetic multi-agency data with its ground truth. Every person is invented."""
+    from caselink.synth import generate
+
+    out.mkdir(parents=True, exist_ok=True)
+    with _progress() as progress:
+        task = progress.add_task("Person records", total=records)
+        manifest = generate(out, records, seed, lambda n: progress.update(task, completed=n))
+        progress.update(task, completed=records)
+    table = Table("file", "rows", title=f"Written to {out}")
+    for name, count in sorted(manifest.counts.items()):
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+
+
+@app.command()
+def load(
+    path: Path = typer.Argument(..., exists=True, help="A CSV file, or a directory of them."),
+    kind: str | None = typer.Option(
+        None, help=f"What a single file holds: {', '.join(BY_KIND)}. Default: from its name."
+    ),
+) -> None:
+    """Load agency CSV files. Each file loads completely or not at all; re-running is safe."""
+    db = _database()
+    try:
+        with _progress() as progress:
+
+            def progress_for(spec: FileSpec, _start: int):  # type: ignore[no-untyped-def]
+                task = progress.add_task(spec.file_name, total=None)
+                return lambda n: progress.update(task, completed=n)
+
+            if path.is_dir():
+                results = load_directory(db, path, progress_for)
+            else:
+                spec = _spec_for(path, kind)
+                results = [load_file(db, path, spec, progress_for(spec, 0))]
+    except LoadRejected as rejected:
+        _report_rejection(rejected)
+        raise typer.Exit(1) from None
+    _report_loaded(results)
+
+
+def _spec_for(path: Path, kind: str | None) -> FileSpec:
+    if kind is None:
+        by_name = {spec.file_name: spec for spec in BY_KIND.values()}
+        if path.name in by_name:
+            return by_name[path.name]
+        errors.print(f"Cannot tell what {path.name} holds: give --kind ({', '.join(BY_KIND)}).")
+        raise typer.Exit(2)
+    if kind not in BY_KIND:
+        errors.print(f"--kind: unknown kind {kind!r}; use one of {', '.join(BY_KIND)}.")
+        raise typer.Exit(2)
+    return BY_KIND[kind]
+
+
+def _report_rejection(rejected: LoadRejected) -> None:
+    errors.print(f"[bold red]{rejected}[/]")
+    for problem in rejected.problems[:MAX_SHOWN]:
+        errors.print(f"  {problem}", markup=False, highlight=False)
+    hidden = len(rejected.problems) - MAX_SHOWN
+    if hidden > 0:
+        errors.print(f"  ... and {hidden:,} more")
+
+
+def _report_loaded(results: list[LoadResult]) -> None:
+    table = Table("file", "rows", "added", "already stored", "note")
+    for r in results:
+        note = "identical file already loaded" if r.skipped_identical_file else ""
+        table.add_row(
+            r.file, f"{r.rows_in_file:,}", f"{r.inserted:,}", f"{r.already_present:,}", note
+        )
+    console.print(table)
+
+
+@app.command("demo-accounts")
+def demo_accounts() -> None:
+    """Create one demo account per role (synthetic demo only) and print them."""
+    from caselink.access.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
+
+    db = _database()
+    with db.transaction() as session:
+        accounts = ensure_demo_accounts(session)
+    table = Table(
+        "username", "role", "works for", title=f"Demo accounts (password: {DEMO_PASSWORD})"
+    )
+    for account in accounts:
+        table.add_row(account.username, account.role.value.replace("_", " "), account.agency)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    from caselink.web.app import create_app
+
+    db = _database()
+    if current_revision(db) != head_revision():
+        errors.print("The database schema is not current: run `caselink db upgrade` first.")
+        raise typer.Exit(1)
+    console.print(f"caselink is serving on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")

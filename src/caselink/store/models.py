@@ -1,0 +1,294 @@
+"""The tables of caselink.
+
+Tables listed in APPEND_ONLY_TABLES refuse UPDATE and DELETE in the database itself (triggers
+created by the migrations), so a report, an event or a decision cannot be quietly changed or
+removed, whatever code runs against the database.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Deterministic constraint names keep migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+APPEND_ONLY_TABLES = (
+    "reports",
+    "report_annotations",
+    "events",
+    "decisions",
+    "attachments",
+    "imports",
+)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.current_timestamp())
+
+
+class Area(Base):
+    """A police force area or a local authority (which lies within one force area)."""
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+
+    parent: Mapped["Area | None"] = relationship(remote_side=[id])
+    __table_args__ = (CheckConstraint("kind IN ('force_area', 'local_authority')", name="kind"),)
+
+
+class PostcodeDistrict(Base):
+    """Routes an address to its local authority and force: the outward code (e.g. `NM4`)."""
+
+    __tablename__ = "postcode_districts"
+    district: Mapped[str] = mapped_column(String(8), primary_key=True)
+    local_authority_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    force_area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+
+    area: Mapped[Area] = relationship()
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('police_force', 'local_authority', 'nhs_trust', 'school', 'other')",
+            name="kind",
+        ),
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = _now()
+
+    agency: Mapped[Agency | None] = relationship()
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('reporter', 'safeguarding_officer', 'analyst', 'case_reviewer', "
+            "'oversight_officer', 'survivor', 'administrator')",
+            name="role",
+        ),
+    )
+
+
+class Import(Base):
+    """One file loaded into the store. Written in the same transaction as the rows it loaded,
+    so its presence proves the whole file is in, and a re-run of the same file is a no-op."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = _now()
+    __table_args__ = (UniqueConstraint("kind", "file_sha256"),)
+
+
+class Person(Base):
+    """One real individual, as decided by record linkage; holds no personal data itself."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class PersonRecord(Base):
+    """What one agency system holds about a person, as that system holds it (errors and all)."""
+
+    __tablename__ = "person_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(500))
+    nhs_number: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(320))
+    # Recorded so the inquiry can count them; never an input to any score, link or alert.
+    ethnicity: Mapped[str | None] = mapped_column(String(100))
+    nationality: Mapped[str | None] = mapped_column(String(100))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    created_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        UniqueConstraint("record_id"),
+        CheckConstraint("sex IS NULL OR sex IN ('F', 'M', 'X')", name="sex"),
+    )
+
+
+class Report(Base):
+    """A mandatory report. Never deleted or edited: corrections are annotations."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    submitted_at: Mapped[datetime] = _now()
+    reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reporter_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    force_area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    local_authority_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    trigger: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    delay_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ReportAnnotation(Base):
+    __tablename__ = "report_annotations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now()
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    force_area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    local_authority_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    closure_reason: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    origin_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
+    )
+
+
+class CaseParticipant(Base):
+    __tablename__ = "case_participants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_record_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    __table_args__ = (
+        UniqueConstraint("case_id", "person_record_id", "role"),
+        CheckConstraint("role IN ('victim', 'suspect', 'witness', 'reporter')", name="role"),
+    )
+
+
+class CaseEntity(Base):
+    """A phone, vehicle, address or location named in a case, optionally tied to a person."""
+
+    __tablename__ = "case_entities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_record_id: Mapped[int | None] = mapped_column(ForeignKey("person_records.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(500))
+    relation: Mapped[str] = mapped_column(String(16))
+    observed_on: Mapped[date | None] = mapped_column(Date)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    __table_args__ = (
+        CheckConstraint("kind IN ('phone', 'vehicle', 'address', 'location')", name="kind"),
+        Index("ix_case_entities_kind_value", "kind", "value"),
+    )
+
+
+class Event(Base):
+    """Something that happened: a missing episode, a disclosure, an arrest, an NFA decision."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_record_id: Mapped[int | None] = mapped_column(ForeignKey("person_records.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = _now()
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    detail: Mapped[str | None] = mapped_column(Text)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+
+
+class Decision(Base):
+    """A decision with its reason; a decision without a reason cannot be stored."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        CheckConstraint("case_id IS NOT NULL OR report_id IS NOT NULL", name="has_subject"),
+    )
+
+
+class Attachment(Base):
+    """Metadata of a file attached to a case or report; the bytes live in object storage."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        CheckConstraint("size_bytes >= 0", name="size"),
+        CheckConstraint("case_id IS NOT NULL OR report_id IS NOT NULL", name="has_subject"),
+    )
