@@ -1,0 +1,1 @@
+"""Accountability ledger: hash-chained entries, Merkle tree, signed checkpoints, proofs."""
