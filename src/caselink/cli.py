@@ -1,5 +1,6 @@
 """The `caselink` command: a thin layer over the capability services."""
 
+import getpass
 from pathlib import Path
 
 import typer
@@ -15,6 +16,8 @@ from rich.progress import (
 from rich.table import Table
 
 from caselink.config import Settings
+from caselink.ledger import Actor, signing
+from caselink.ledger import commands as ledger_commands
 from caselink.loading import LoadRejected, LoadResult, load_directory, load_file
 from caselink.loading.specs import BY_KIND, FileSpec
 from caselink.store.db import Database
@@ -23,6 +26,7 @@ from caselink.store.migrate import current_revision, head_revision, upgrade
 app = typer.Typer(help="caselink: child protection casework across agencies.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: create or upgrade its schema, show its state.")
 app.add_typer(db_app, name="db")
+app.add_typer(ledger_commands.app, name="ledger")
 console = Console()
 errors = Console(stderr=True)
 MAX_SHOWN = 50
@@ -64,6 +68,22 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
+@db_app.command("grant")
+def db_grant(
+    role: str = typer.Argument(..., help="The PostgreSQL role the app connects as."),
+) -> None:
+    """Give the app's PostgreSQL role what it needs, and no UPDATE or DELETE on append-only
+    tables (run as the schema owner)."""
+    from caselink.store.roles import grant_app_role
+
+    try:
+        grant_app_role(_database(), role)
+    except ValueError as error:
+        errors.print(str(error))
+        raise typer.Exit(2) from None
+    console.print(f"Role {role} may read and add, but never change or remove, ledgered rows.")
+
+
 @app.command()
 def synth(
     records: int = typer.Option(20_000, min=1, help="How many person records to write."),
@@ -101,14 +121,28 @@ def load(
                 return lambda n: progress.update(task, completed=n)
 
             if path.is_dir():
-                results = load_directory(db, path, progress_for)
+                results = load_directory(db, path, progress_for, _operator())
             else:
                 spec = _spec_for(path, kind)
-                results = [load_file(db, path, spec, progress_for(spec, 0))]
+                results = [load_file(db, path, spec, progress_for(spec, 0), _operator())]
     except LoadRejected as rejected:
         _report_rejection(rejected)
         raise typer.Exit(1) from None
     _report_loaded(results)
+    _checkpoint(db)
+
+
+def _operator() -> Actor:
+    """Whoever runs the CLI, as the operating system knows them."""
+    return Actor(f"cli:{getpass.getuser()}")
+
+
+def _checkpoint(db: Database) -> None:
+    # Sign the ledger after every batch of work, so the work can be proved later.
+    key = signing.load_or_create_key(Settings.from_env().ledger_key)
+    with db.transaction() as session:
+        cp = signing.issue(session, key)
+    console.print(f"Ledger checkpoint signed: {cp.tree_size:,} entries.")
 
 
 def _spec_for(path: Path, kind: str | None) -> FileSpec:
@@ -151,6 +185,7 @@ def demo_accounts() -> None:
     db = _database()
     with db.transaction() as session:
         accounts = ensure_demo_accounts(session)
+    _checkpoint(db)
     table = Table(
         "username", "role", "works for", title=f"Demo accounts (password: {DEMO_PASSWORD})"
     )

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caselink.domain import Role
+from caselink.ledger import Action, Actor, digest, record
 from caselink.store.models import Agency, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -22,6 +23,7 @@ def create_user(
     role: Role,
     password: str,
     agency: Agency | None,
+    by: Actor,
 ) -> User:
     user = User(
         username=username,
@@ -33,6 +35,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    record(
+        session,
+        by,
+        Action.CREATE,
+        "user",
+        user.id,
+        reason=f"account for {username} as {role.value}",
+        after=digest({"username": username, "role": role.value, "agency_id": user.agency_id}),
+    )
     return user
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from caselink.access.accounts import create_user, find_user
 from caselink.domain import AgencyKind, Role
+from caselink.ledger import Actor
 from caselink.store.models import Agency, Area
 
 DEMO_PASSWORD = "demo-caselink-2026"
@@ -50,6 +51,7 @@ def ensure_demo_accounts(session: Session) -> list[DemoAccount]:
                 role,
                 DEMO_PASSWORD,
                 agency,
+                Actor.system("demo"),
             )
         accounts.append(DemoAccount(username, role, agency.name if agency else "(all forces)"))
     return accounts

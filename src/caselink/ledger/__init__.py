@@ -1,1 +1,10 @@
-"""Accountability ledger: hash-chained entries, Merkle tree, signed checkpoints, proofs."""
+"""The accountability ledger: every create, read, change, disclosure, link and decision,
+hash-chained and in a Merkle tree (RFC 9162), with signed checkpoints and proofs.
+
+Capabilities call `record(...)` inside the transaction of the change it records.
+"""
+
+from caselink.ledger.append import record
+from caselink.ledger.entry import Action, Actor, digest
+
+__all__ = ["Action", "Actor", "digest", "record"]

@@ -7,7 +7,8 @@ digest, so after a failure or a crash the same command picks up where it stopped
 from collections.abc import Callable
 from pathlib import Path
 
-from caselink.loading.loader import LoadResult, Progress, load_file
+from caselink.ledger import Actor
+from caselink.loading.loader import SYSTEM, LoadResult, Progress, load_file
 from caselink.loading.specs import ALL, FileSpec
 from caselink.store.db import Database
 
@@ -16,6 +17,7 @@ def load_directory(
     db: Database,
     directory: Path,
     progress_for: Callable[[FileSpec, int], Progress | None] | None = None,
+    actor: Actor = SYSTEM,
 ) -> list[LoadResult]:
     present = [spec for spec in ALL if (directory / spec.file_name).is_file()]
     if not present:
@@ -25,5 +27,5 @@ def load_directory(
     for spec in present:
         path = directory / spec.file_name
         progress = progress_for(spec, 0) if progress_for else None
-        results.append(load_file(db, path, spec, progress))
+        results.append(load_file(db, path, spec, progress, actor))
     return results

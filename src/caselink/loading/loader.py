@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from caselink.ledger import Action, Actor, record
 from caselink.loading.csv_file import CsvFile, Row, inspect
 from caselink.loading.problems import LoadRejected, Problem
 from caselink.loading.specs import FileSpec
@@ -23,6 +24,7 @@ from caselink.store.db import Database
 from caselink.store.models import Import
 
 Progress = Callable[[int], None]
+SYSTEM = Actor.system("loader")
 MAX_PROBLEMS = 10_000  # past this the file is plainly the wrong file; stop collecting
 
 
@@ -45,7 +47,11 @@ class _Pending:
 
 
 def load_file(
-    db: Database, path: Path, spec: FileSpec, progress: Progress | None = None
+    db: Database,
+    path: Path,
+    spec: FileSpec,
+    progress: Progress | None = None,
+    actor: Actor = SYSTEM,
 ) -> LoadResult:
     facts = inspect(path)
     with db.transaction() as session:
@@ -74,6 +80,16 @@ def load_file(
         if source.problems:
             # Leaving the block by exception rolls the transaction back: nothing is stored.
             raise LoadRejected(path.name, sorted(source.problems, key=lambda p: p.line))
+        # One ledger entry per file: the file's digest fixes every row it brought in.
+        record(
+            session,
+            actor,
+            Action.IMPORT,
+            "import",
+            import_id or 0,
+            reason=f"{spec.kind} from {path.name}",
+            after=facts.sha256,
+        )
         if progress:
             progress(facts.rows)
         return LoadResult(path.name, spec.kind, facts.rows, run.inserted, run.present, import_id)

@@ -38,6 +38,9 @@ APPEND_ONLY_TABLES = (
     "decisions",
     "attachments",
     "imports",
+    "ledger_entries",
+    "ledger_nodes",
+    "ledger_checkpoints",
 )
 
 
@@ -292,3 +295,63 @@ class Attachment(Base):
         CheckConstraint("size_bytes >= 0", name="size"),
         CheckConstraint("case_id IS NOT NULL OR report_id IS NOT NULL", name="has_subject"),
     )
+
+
+class LedgerEntry(Base):
+    """One entry of the accountability ledger (see caselink.ledger). Append-only.
+
+    Holds digests of what changed, never the sensitive content itself. `leaf_hash` is the
+    entry's Merkle leaf (RFC 9162); `chain_hash` chains it to the entry before.
+    """
+
+    __tablename__ = "ledger_entries"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    recorded_at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC, exactly as hashed
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    agency: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before_digest: Mapped[str | None] = mapped_column(String(64))
+    after_digest: Mapped[str | None] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_ledger_entries_object", "object_type", "object_id"),
+        Index("ix_ledger_entries_actor", "actor"),
+    )
+
+
+class LedgerNode(Base):
+    """Root of a complete (perfect) Merkle subtree of height >= 1, kept so that proofs on a
+    ledger of millions of entries take a few lookups instead of rehashing. Append-only."""
+
+    __tablename__ = "ledger_nodes"
+    height: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHead(Base):
+    """The ledger's current size, last chain hash and Merkle frontier: one row, updated by
+    every append. It also serialises appends. Verification never trusts it."""
+
+    __tablename__ = "ledger_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[str] = mapped_column(Text)  # hex roots of the perfect subtrees, largest first
+
+
+class LedgerCheckpoint(Base):
+    """A signed tree head: the ledger's size and Merkle root, signed with Ed25519."""
+
+    __tablename__ = "ledger_checkpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -1,0 +1,83 @@
+"""Does what is stored still match what the ledger says was written?
+
+For each audited kind of object the ledger holds the digest of its content after every
+create or change. A row with no entry, or whose content no longer matches its last digest,
+was written or altered behind caselink's back (for instance by someone who switched off the
+append-only trigger). The fields are listed per kind, once, so a later column does not
+change old digests.
+"""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caselink.ledger.entry import digest
+from caselink.ledger.verify import Finding
+from caselink.store.models import Base, Decision, LedgerEntry, Report, ReportAnnotation
+
+AUDITED: dict[str, tuple[type[Base], tuple[str, ...]]] = {
+    "report": (
+        Report,
+        (
+            "id",
+            "reference",
+            "submitted_at",
+            "reporter_user_id",
+            "reporter_agency_id",
+            "force_area_id",
+            "local_authority_id",
+            "trigger",
+            "summary",
+            "delay_reason",
+        ),
+    ),
+    "report_annotation": (
+        ReportAnnotation,
+        ("id", "report_id", "author_user_id", "created_at", "text"),
+    ),
+    "decision": (
+        Decision,
+        (
+            "id",
+            "case_id",
+            "report_id",
+            "kind",
+            "outcome",
+            "reason",
+            "decided_by_user_id",
+            "decided_at",
+        ),
+    ),
+}
+
+
+def content_digest(object_type: str, row: Any) -> str:
+    """The digest the ledger records for `row` (call after flush, so ids and defaults exist)."""
+    _, fields = AUDITED[object_type]
+    return digest({name: getattr(row, name) for name in fields})
+
+
+def check_state(session: Session) -> list[Finding]:
+    findings = []
+    for object_type, (model, _fields) in AUDITED.items():
+        ledgered: dict[str, tuple[int, str | None]] = {}
+        for seq, object_id, after in session.execute(
+            select(LedgerEntry.seq, LedgerEntry.object_id, LedgerEntry.after_digest)
+            .where(LedgerEntry.object_type == object_type, LedgerEntry.after_digest.is_not(None))
+            .order_by(LedgerEntry.seq)
+        ):
+            ledgered[object_id] = (seq, after)
+        for row in session.scalars(select(model)):
+            key = str(row.id)  # type: ignore[attr-defined]
+            what = f"{object_type} {key}"
+            if key not in ledgered:
+                findings.append(Finding(None, f"{what} has no ledger entry: {UNLEDGERED}"))
+            elif content_digest(object_type, row) != ledgered[key][1]:
+                seq = ledgered[key][0]
+                findings.append(Finding(seq, f"{what} no longer matches this entry: {ALTERED}"))
+    return findings
+
+
+UNLEDGERED = "it was written directly to the database"
+ALTERED = "it was changed directly in the database"
