@@ -3,6 +3,7 @@
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,11 @@ from caselink.store.migrate import upgrade
 from tests.support.postgres import PostgresUnavailable, running_server
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Keys the tests create go to a scratch directory, never into the working tree.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="caselink-test-keys-"))
+os.environ["CASELINK_FIELD_KEYS"] = str(_SCRATCH / "field-keys.json")
+os.environ["CASELINK_LEDGER_KEY"] = str(_SCRATCH / "ledger" / "signing-key.pem")
 _numbers = itertools.count()
 
 

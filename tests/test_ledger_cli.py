@@ -45,7 +45,7 @@ def test_verify_names_the_first_bad_entry(operator: Path, db: Database) -> None:
 
 def test_verify_finds_a_report_changed_behind_the_ledger(operator: Path, db: Database) -> None:
     report_id = file_report(db)
-    tamper(db, f"UPDATE reports SET summary = 'changed' WHERE id = {report_id}")
+    tamper(db, f"UPDATE reports SET trigger = 'witnessed' WHERE id = {report_id}")
     result = runner.invoke(app, ["ledger", "verify"])
     assert result.exit_code == 1
     assert f"report {report_id} no longer matches" in result.output

@@ -187,12 +187,22 @@ def test_report_changed_directly_in_the_database(db: Database) -> None:
     report_id = file_report(db, "A pupil told her teacher")
     with db.transaction() as session:
         assert check_state(session) == []
-    tamper(db, f"UPDATE reports SET summary = 'nothing to see' WHERE id = {report_id}")
+    tamper(db, f"UPDATE reports SET trigger = 'witnessed' WHERE id = {report_id}")
     with db.transaction() as session:
         findings = [str(f) for f in check_state(session)]
     assert findings == [
         f"entry 1: report {report_id} no longer matches this entry: "
         "it was changed directly in the database"
+    ]
+
+
+def test_report_text_overwritten_in_plain_text(db: Database) -> None:
+    report_id = file_report(db, "A pupil told her teacher")
+    tamper(db, f"UPDATE reports SET summary = 'nothing to see' WHERE id = {report_id}")
+    with db.transaction() as session:
+        findings = [str(f) for f in check_state(session)]
+    assert findings == [
+        f"report {report_id}: summary cannot be decrypted: it was written directly to the database"
     ]
 
 
@@ -204,7 +214,7 @@ def test_report_inserted_directly_without_a_ledger_entry(db: Database) -> None:
     )
     with db.transaction() as session:
         findings = [str(f) for f in check_state(session)]
-    assert len(findings) == 1 and "has no ledger entry" in findings[0]
+    assert len(findings) == 1 and "written directly to the database" in findings[0]
 
 
 def _backup(db: Database, tmp_path: Path) -> Path | str:

@@ -1,6 +1,7 @@
 """The `caselink` command: a thin layer over the capability services."""
 
 import getpass
+import os
 from pathlib import Path
 
 import typer
@@ -82,6 +83,20 @@ def db_grant(
         errors.print(str(error))
         raise typer.Exit(2) from None
     console.print(f"Role {role} may read and add, but never change or remove, ledgered rows.")
+
+
+keys_app = typer.Typer(help="Keys that encrypt special-category text at rest.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a new field key and re-seal every encrypted value under it, in one transaction."""
+    from caselink.store.rotation import rotate
+
+    path = Path(os.environ.get("CASELINK_FIELD_KEYS", "var/keys/field-keys.json"))
+    keyring, count = rotate(_database(), path)
+    console.print(f"Re-sealed {count:,} values under key {keyring.current} ({path}).")
 
 
 @app.command()

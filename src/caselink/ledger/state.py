@@ -7,14 +7,17 @@ append-only trigger). The fields are listed per kind, once, so a later column do
 change old digests.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Table, Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from caselink.ledger.entry import digest
 from caselink.ledger.verify import Finding
 from caselink.store.models import Base, Decision, LedgerEntry, Report, ReportAnnotation
+from caselink.store.sealed import KeyringError, SealedText, active_keyring
 
 AUDITED: dict[str, tuple[type[Base], tuple[str, ...]]] = {
     "report": (
@@ -53,14 +56,15 @@ AUDITED: dict[str, tuple[type[Base], tuple[str, ...]]] = {
 
 
 def content_digest(object_type: str, row: Any) -> str:
-    """The digest the ledger records for `row` (call after flush, so ids and defaults exist)."""
+    """The digest the ledger records for `row` (call after flush and refresh, so ids and
+    database defaults are there, in the form the database returns them)."""
     _, fields = AUDITED[object_type]
     return digest({name: getattr(row, name) for name in fields})
 
 
 def check_state(session: Session) -> list[Finding]:
-    findings = []
-    for object_type, (model, _fields) in AUDITED.items():
+    findings: list[Finding] = []
+    for object_type, (model, fields) in AUDITED.items():
         ledgered: dict[str, tuple[int, str | None]] = {}
         for seq, object_id, after in session.execute(
             select(LedgerEntry.seq, LedgerEntry.object_id, LedgerEntry.after_digest)
@@ -68,16 +72,51 @@ def check_state(session: Session) -> list[Finding]:
             .order_by(LedgerEntry.seq)
         ):
             ledgered[object_id] = (seq, after)
-        for row in session.scalars(select(model)):
-            key = str(row.id)  # type: ignore[attr-defined]
+        for row in _stored_rows(session, model, fields, findings, object_type):
+            key = str(row["id"])
             what = f"{object_type} {key}"
             if key not in ledgered:
                 findings.append(Finding(None, f"{what} has no ledger entry: {UNLEDGERED}"))
-            elif content_digest(object_type, row) != ledgered[key][1]:
+            elif digest(row) != ledgered[key][1]:
                 seq = ledgered[key][0]
                 findings.append(Finding(seq, f"{what} no longer matches this entry: {ALTERED}"))
     return findings
 
 
+def _stored_rows(
+    session: Session,
+    model: type[Base],
+    fields: tuple[str, ...],
+    findings: list[Finding],
+    object_type: str,
+) -> Iterator[dict[str, Any]]:
+    """Rows as stored, sealed columns opened here so that a value someone wrote in plain
+    text (or under an unknown key) becomes a finding, not a crash."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    columns = [type_coerce(table.c[f], Text) if _sealed(table.c[f]) else table.c[f] for f in fields]
+    keyring = active_keyring()
+    for values in session.execute(select(*columns)):
+        row = dict(zip(fields, values, strict=True))
+        for name in fields:
+            if _sealed(table.c[name]) and row[name] is not None:
+                try:
+                    row[name] = keyring.open(row[name], f"{table.name}.{name}")
+                except (KeyringError, InvalidTag, ValueError):
+                    findings.append(
+                        Finding(
+                            None,
+                            (f"{object_type} {row['id']}: {name} cannot be decrypted: {UNSEALED}"),
+                        )
+                    )
+                    break
+        else:
+            yield row
+
+
+def _sealed(column: Any) -> bool:
+    return isinstance(column.type, SealedText)
+
+
+UNSEALED = "it was written directly to the database"
 UNLEDGERED = "it was written directly to the database"
 ALTERED = "it was changed directly in the database"

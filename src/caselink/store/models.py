@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from caselink.store.sealed import SealedText
+
 # Deterministic constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -30,6 +32,14 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Columns holding special-category free text, encrypted at rest (see store/sealed.py).
+SEALED_COLUMNS = (
+    ("reports", "summary"),
+    ("report_annotations", "text"),
+    ("cases", "summary"),
+    ("events", "detail"),
+)
 
 APPEND_ONLY_TABLES = (
     "reports",
@@ -179,7 +189,7 @@ class Report(Base):
     force_area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     local_authority_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     trigger: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(SealedText("reports.summary"))
     delay_reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -189,7 +199,7 @@ class ReportAnnotation(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = _now()
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText("report_annotations.text"))
 
 
 class Case(Base):
@@ -203,7 +213,7 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(40))
     closure_reason: Mapped[str | None] = mapped_column(Text)
-    summary: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(SealedText("cases.summary"))
     origin_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
@@ -256,7 +266,8 @@ class Event(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = _now()
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    detail: Mapped[str | None] = mapped_column(Text)
+    # Disclosure narratives and health details: special category, sealed at rest.
+    detail: Mapped[str | None] = mapped_column(SealedText("events.detail"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
 
