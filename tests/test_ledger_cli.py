@@ -92,6 +92,6 @@ def test_history_of_an_object_and_of_a_person(operator: Path) -> None:
     by_object = runner.invoke(app, ["ledger", "history", "--object", "import:4"])
     assert "person_records from person_records.csv" in by_object.output
     by_actor = runner.invoke(app, ["ledger", "history", "--actor", "system:demo"])
-    assert by_actor.output.count("create") == 7
+    assert by_actor.output.count("create") == 9
     bad = runner.invoke(app, ["ledger", "history", "--object", "report"])
     assert bad.exit_code == 2 and "is not TYPE:ID" in bad.output

@@ -207,6 +207,20 @@ def demo_accounts() -> None:
     for account in accounts:
         table.add_row(account.username, account.role.value.replace("_", " "), account.agency)
     console.print(table)
+    console.print("Security code at sign-in: run `.venv/bin/caselink demo-code USERNAME`.")
+
+
+@app.command("demo-code")
+def demo_code(username: str = typer.Argument(..., help="A demo account's username.")) -> None:
+    """Print a demo account's current security code (instead of an authenticator app)."""
+    from caselink.access.demo_accounts import current_code
+
+    with _database().transaction() as session:
+        code = current_code(session, username)
+    if code is None:
+        errors.print(f"{username!r} is not a demo account.")
+        raise typer.Exit(2)
+    console.print(code)
 
 
 @app.command()

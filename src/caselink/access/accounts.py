@@ -1,18 +1,41 @@
-"""User accounts. Passwords are kept only as argon2id hashes."""
+"""User accounts: creation, sign-in checks and administration, each change ledgered.
+Passwords are kept only as argon2id hashes."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caselink.access import throttle, totp
 from caselink.domain import Role
 from caselink.ledger import Action, Actor, digest, record
 from caselink.store.models import Agency, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the username is unknown, so timing does not reveal which exist.
+_DECOY = _hasher.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD = 12
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def unusable_password() -> str:
+    """A password nobody knows, for an account that has not enrolled yet."""
+    return secrets.token_urlsafe(48)
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"Enter a password of at least {MIN_PASSWORD} characters"
+    if password.lower() in {"password1234", "caselink1234", "123456789012"}:
+        return "Choose a password that is harder to guess"
+    return None
 
 
 def create_user(
@@ -24,14 +47,16 @@ def create_user(
     password: str,
     agency: Agency | None,
     by: Actor,
+    totp_secret: str | None = None,
 ) -> User:
     user = User(
-        username=username,
+        username=username.lower(),
         display_name=display_name,
         email=email,
         role=role.value,
         agency_id=agency.id if agency else None,
         password_hash=hash_password(password),
+        totp_secret=totp_secret,
     )
     session.add(user)
     session.flush()
@@ -41,11 +66,101 @@ def create_user(
         Action.CREATE,
         "user",
         user.id,
-        reason=f"account for {username} as {role.value}",
-        after=digest({"username": username, "role": role.value, "agency_id": user.agency_id}),
+        reason=f"account for {user.username} as {role.value}",
+        after=_account_digest(user),
     )
     return user
 
 
 def find_user(session: Session, username: str) -> User | None:
-    return session.scalar(select(User).where(User.username == username))
+    return session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    user: User | None
+    problem: str | None
+
+
+def check_password(session: Session, username: str, password: str, client: str) -> PasswordCheck:
+    """First step of sign-in. Every attempt is kept; too many failures lock the account."""
+    refusal = throttle.refusal(session, username, client)
+    if refusal:
+        return PasswordCheck(None, refusal)
+    user = find_user(session, username)
+    try:
+        _hasher.verify(user.password_hash if user else _DECOY, password)
+        ok = user is not None and user.active
+    except VerificationError:
+        ok = False
+    throttle.note(session, username, client, ok, "password")
+    if not ok or user is None:
+        return PasswordCheck(None, "Enter a correct username and password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return PasswordCheck(user, None)
+
+
+def check_code(session: Session, user: User, code: str, client: str) -> str | None:
+    """Second step: the TOTP code. Returns a problem, or None when it is right."""
+    refusal = throttle.refusal(session, user.username, client)
+    if refusal:
+        return refusal
+    step = totp.matching_step(user.totp_secret or "", code, user.totp_last_step)
+    throttle.note(session, user.username, client, step is not None, "code")
+    if step is None:
+        return "Enter the current 6-digit code from your authenticator app"
+    user.totp_last_step = step
+    record(session, Actor(user.username, user.id), Action.LOGIN, "user", user.id)
+    return None
+
+
+def _account_digest(user: User) -> str:
+    return digest(
+        {
+            "username": user.username,
+            "role": user.role,
+            "agency_id": user.agency_id,
+            "active": user.active,
+        }
+    )
+
+
+def change_role(session: Session, user: User, role: Role, by: Actor, reason: str) -> None:
+    before = _account_digest(user)
+    user.role = role.value
+    record(
+        session,
+        by,
+        Action.CHANGE,
+        "user",
+        user.id,
+        reason=reason,
+        before=before,
+        after=_account_digest(user),
+    )
+
+
+def set_active(session: Session, user: User, active: bool, by: Actor, reason: str) -> None:
+    from caselink.access import sessions
+
+    before = _account_digest(user)
+    user.active = active
+    if not active:
+        sessions.end_all(session, user.id)
+    record(
+        session,
+        by,
+        Action.CHANGE,
+        "user",
+        user.id,
+        reason=reason,
+        before=before,
+        after=_account_digest(user),
+    )
+
+
+def enrolment_code() -> tuple[str, str]:
+    """A one-time invitation code and the hash kept of it."""
+    code = secrets.token_urlsafe(24)
+    return code, hashlib.sha256(code.encode()).hexdigest()

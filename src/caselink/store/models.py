@@ -39,6 +39,7 @@ SEALED_COLUMNS = (
     ("report_annotations", "text"),
     ("cases", "summary"),
     ("events", "detail"),
+    ("users", "totp_secret"),
 )
 
 APPEND_ONLY_TABLES = (
@@ -51,6 +52,9 @@ APPEND_ONLY_TABLES = (
     "ledger_entries",
     "ledger_nodes",
     "ledger_checkpoints",
+    "login_attempts",
+    "access_grants",
+    "alerts",
 )
 
 
@@ -113,6 +117,13 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = _now()
+    # Second factor: the TOTP secret is sealed like special-category text.
+    totp_secret: Mapped[str | None] = mapped_column(SealedText("users.totp_secret"))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # refuses a replayed code
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set while an invitation is open: the hash of the one-time enrolment code.
+    enrolment_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     agency: Mapped[Agency | None] = relationship()
     __table_args__ = (
@@ -366,3 +377,92 @@ class LedgerCheckpoint(Base):
     issued_at: Mapped[str] = mapped_column(String(32))
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt, kept: throttling and lockout are counted from these."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    succeeded: Mapped[bool]
+    stage: Mapped[str] = mapped_column(String(16))  # password | code
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(500))  # space-separated
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseAssignment(Base):
+    __tablename__ = "case_assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime] = _now()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurvivorLink(Base):
+    """Ties a survivor's (or advocate's) account to their own case."""
+
+    __tablename__ = "survivor_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_record_id: Mapped[int | None] = mapped_column(ForeignKey("person_records.id"))
+
+
+class AccessGrant(Base):
+    """Time-limited access to one object outside a user's scope: break-glass (with a reason)
+    or granted by a cross-boundary network alert. Append-only."""
+
+    __tablename__ = "access_grants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("kind IN ('break_glass', 'network_alert')", name="kind"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+    )
+
+
+class Alert(Base):
+    """Something a person must see: a break-glass by someone they supervise, for example."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_role: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()

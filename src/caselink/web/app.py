@@ -1,14 +1,18 @@
 """The FastAPI application: routers, static assets and security headers."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from caselink import __version__
 from caselink.store.db import Database
-from caselink.web import health, pages
+from caselink.web import account, api, casework, health, pages, signin
+from caselink.web.security import SECURE, BadCsrf, Forbidden, SignInRequired
+from caselink.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
 GOVUK = STATIC / "govuk"
@@ -44,14 +48,61 @@ def create_app(db: Database) -> FastAPI:
     app.state.db = db
     app.mount("/assets", StaticFiles(directory=GOVUK), name="govuk-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(pages.router)
-    app.include_router(health.router)
+    for module in (pages, health, signin, casework, account, api):
+        app.include_router(module.router)
+    _handle_refusals(app)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if SECURE and request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _handle_refusals(app: FastAPI) -> None:
+    """How a refusal looks: a redirect or page for people, JSON for programs."""
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "Send a valid bearer token, or sign in"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "Your role or token does not allow this"}, status_code=403
+            )
+        return render(
+            request,
+            "message.html",
+            heading="You cannot use this page",
+            paragraphs=["Your role does not give access to it."],
+            link=("/home", "Go to your home page"),
+            status_code=403,
+        )
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, _: Exception) -> Response:
+        return render(
+            request,
+            "message.html",
+            heading="This form has expired",
+            paragraphs=["For your security, go back, reload the page and try again."],
+            status_code=400,
+        )

@@ -1,7 +1,56 @@
-"""Jinja2 templates shared by every router."""
+"""Jinja2 templates shared by every router, and the context every page needs."""
 
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from caselink.access.principal import Principal
+from caselink.domain import Role
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def navigation(p: Principal | None) -> list[tuple[str, str]]:
+    if p is None:
+        return []
+    items = [("/home", "Home")]
+    if p.role in (
+        Role.SAFEGUARDING_OFFICER,
+        Role.ANALYST,
+        Role.CASE_REVIEWER,
+        Role.OVERSIGHT_OFFICER,
+    ):
+        items.append(("/cases", "Cases"))
+    if p.role == Role.SURVIVOR:
+        items.append(("/my-case", "My case"))
+    if p.role in (Role.OVERSIGHT_OFFICER, Role.SAFEGUARDING_OFFICER, Role.ANALYST):
+        items.append(("/alerts", "Alerts"))
+    if p.role == Role.ADMINISTRATOR:
+        items.append(("/admin/users", "Users"))
+    items.append(("/account", "Your account"))
+    return items
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None = None,
+    csrf_token: str = "",
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    context.setdefault("errors", {})
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "principal": principal,
+            "navigation": navigation(principal),
+            "csrf_token": csrf_token,
+            **context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,89 @@
+"""Server-side sign-in sessions. The browser holds only a random token; the database holds
+its hash, so a stolen database copy cannot be replayed as a cookie."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from caselink.store.models import UserSession
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)
+_TOUCH_EVERY = timedelta(minutes=1)  # don't write on every request
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def start(db_session: Session, user_id: int, now: datetime | None = None) -> str:
+    """Open a session (password checked, second factor still to come); returns the token."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db_session.add(
+        UserSession(
+            id=_hash(token),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            csrf_token=secrets.token_urlsafe(32),
+        )
+    )
+    return token
+
+
+def find(db_session: Session, token: str, now: datetime | None = None) -> UserSession | None:
+    """The live session for a token, or None if unknown, revoked, idle or too old."""
+    now = now or utcnow()
+    found = db_session.get(UserSession, _hash(token))
+    if found is None or found.revoked_at is not None:
+        return None
+    if aware(found.last_seen_at) + IDLE_TIMEOUT < now:
+        return None
+    if aware(found.created_at) + ABSOLUTE_TIMEOUT < now:
+        return None
+    if aware(found.last_seen_at) + _TOUCH_EVERY < now:
+        found.last_seen_at = now
+    return found
+
+
+def second_factor_passed(found: UserSession, now: datetime | None = None) -> None:
+    found.second_factor_at = now or utcnow()
+    # A new CSRF token once fully signed in, so a token seen before sign-in is worthless.
+    found.csrf_token = secrets.token_urlsafe(32)
+
+
+def end(db_session: Session, found: UserSession) -> None:
+    found.revoked_at = utcnow()
+
+
+def end_all(db_session: Session, user_id: int) -> int:
+    """Sign a user out everywhere: every browser, at once."""
+    result = db_session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def live_count(db_session: Session, user_id: int) -> int:
+    return len(
+        db_session.scalars(
+            select(UserSession.id).where(
+                UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+            )
+        ).all()
+    )
+
+
+def aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything caselink writes is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,67 @@
+"""API tokens: scoped, expiring, revocable; only their hash is stored."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caselink.access.principal import Principal, principal_for
+from caselink.access.sessions import utcnow
+from caselink.ledger import Action, record
+from caselink.store.models import ApiToken, User
+
+SCOPES = {
+    "cases:read": "read cases you may see",
+    "records:read": "read person records you may see",
+    "export": "export what you may see as CSV",
+}
+MAX_LIFETIME = timedelta(days=90)
+PREFIX = "clk_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(
+    db_session: Session, owner: Principal, name: str, scopes: set[str], lifetime: timedelta
+) -> str:
+    unknown = scopes - SCOPES.keys()
+    if unknown or not scopes:
+        raise ValueError(f"scopes: choose from {', '.join(SCOPES)}")
+    if not timedelta(0) < lifetime <= MAX_LIFETIME:
+        raise ValueError(f"expiry: a token lasts at most {MAX_LIFETIME.days} days")
+    token = PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    row = ApiToken(
+        user_id=owner.user_id,
+        name=name,
+        token_hash=_hash(token),
+        scopes=" ".join(sorted(scopes)),
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    db_session.add(row)
+    db_session.flush()
+    record(
+        db_session, owner.actor, Action.CREATE, "api_token", row.id, reason=f"{name}: {row.scopes}"
+    )
+    return token
+
+
+def principal_for_token(
+    db_session: Session, token: str, now: datetime | None = None
+) -> Principal | None:
+    now = now or utcnow()
+    row = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
+    if expires <= now:
+        return None
+    user = db_session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return principal_for(db_session, user, frozenset(row.scopes.split()))

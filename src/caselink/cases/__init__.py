@@ -1,0 +1,1 @@
+"""Case files: finding and reading cases and person records, always through the policy."""

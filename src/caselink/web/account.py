@@ -1,0 +1,198 @@
+"""Your account: API tokens and signing out everywhere; and administrators' user management."""
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access import accounts, tokens
+from caselink.access.principal import Principal
+from caselink.access.sessions import utcnow
+from caselink.domain import Role
+from caselink.ledger import Action, record
+from caselink.store.models import Agency, ApiToken, User
+from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def _account_page(request: Request, current: Visit, db_session: Session, **extra: Any) -> Response:
+    principal = signed_in(current)
+    mine = db_session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == principal.user_id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render(
+        request,
+        "account.html",
+        principal,
+        current.csrf_token,
+        tokens=mine,
+        scopes=tokens.SCOPES,
+        **extra,
+    )
+
+
+@router.get("/account")
+def account(
+    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+) -> Response:
+    return _account_page(request, current, db_session)
+
+
+@router.post("/account/tokens")
+def new_token(
+    request: Request,
+    name: str = Form(""),
+    days: int = Form(30),
+    scope: list[str] = Form([]),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = signed_in(current)
+    check_csrf(current, csrf_token)
+    errors = {}
+    if not name.strip() or len(name) > 100:
+        errors["name"] = "Enter a name for the token, up to 100 characters"
+    if not scope:
+        errors["scope"] = "Choose what the token may do"
+    if not 1 <= days <= tokens.MAX_LIFETIME.days:
+        errors["days"] = f"Enter a number of days from 1 to {tokens.MAX_LIFETIME.days}"
+    if errors:
+        return _account_page(request, current, db_session, errors=errors)
+    try:
+        token = tokens.issue(db_session, principal, name.strip(), set(scope), timedelta(days=days))
+    except ValueError as error:
+        return _account_page(request, current, db_session, errors={"scope": str(error)})
+    return _account_page(request, current, db_session, new_token=token)
+
+
+def _admin(current: Visit) -> Principal:
+    principal = signed_in(current)
+    if principal.role != Role.ADMINISTRATOR:
+        raise Forbidden()
+    return principal
+
+
+def _users_page(
+    request: Request, current: Visit, db_session: Session, status_code: int = 200, **extra: Any
+) -> Response:
+    users = db_session.execute(
+        select(User, Agency.code).outerjoin(Agency).order_by(User.username)
+    ).all()
+    agencies = db_session.scalars(select(Agency).order_by(Agency.name)).all()
+    return render(
+        request,
+        "admin_users.html",
+        current.principal,
+        current.csrf_token,
+        users=users,
+        agencies=agencies,
+        roles=list(Role),
+        status_code=status_code,
+        **extra,
+    )
+
+
+@router.get("/admin/users")
+def users(
+    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+) -> Response:
+    _admin(current)
+    return _users_page(request, current, db_session)
+
+
+@router.post("/admin/users")
+def invite(
+    request: Request,
+    username: str = Form(""),
+    display_name: str = Form(""),
+    email: str = Form(""),
+    role: str = Form(""),
+    agency: str = Form(""),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    admin = _admin(current)
+    check_csrf(current, csrf_token)
+    errors = {}
+    username = username.strip().lower()
+    if not username.replace(".", "").replace("-", "").isalnum() or not 3 <= len(username) <= 100:
+        errors["username"] = "Enter a username of 3 to 100 letters, digits, dots or hyphens"
+    elif accounts.find_user(db_session, username):
+        errors["username"] = "That username is taken"
+    if not display_name.strip():
+        errors["display_name"] = "Enter the person's name"
+    if "@" not in email:
+        errors["email"] = "Enter an email address in the correct format, like name@example.org"
+    if role not in {r.value for r in Role}:
+        errors["role"] = "Choose a role"
+    chosen = db_session.scalar(select(Agency).where(Agency.code == agency)) if agency else None
+    if agency and chosen is None:
+        errors["agency"] = "Choose an agency from the list"
+    if errors:
+        return _users_page(
+            request,
+            current,
+            db_session,
+            errors=errors,
+            status_code=400,
+            form={"username": username, "display_name": display_name, "email": email},
+        )
+    code, code_hash = accounts.enrolment_code()
+    user = accounts.create_user(
+        db_session,
+        username,
+        display_name.strip(),
+        email.strip(),
+        Role(role),
+        accounts.unusable_password(),
+        chosen,
+        admin.actor,
+    )
+    user.enrolment_hash = code_hash
+    user.enrolment_expires_at = utcnow() + INVITATION_LIFETIME
+    link = str(request.url_for("enrol_page", code=code))
+    return _users_page(request, current, db_session, invited=(username, link))
+
+
+@router.post("/admin/users/{user_id}")
+def change(
+    request: Request,
+    user_id: int,
+    role: str = Form(""),
+    active: str = Form(""),
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    by = _admin(current).actor
+    check_csrf(current, csrf_token)
+    user = db_session.get(User, user_id)
+    if user is None:
+        return _users_page(
+            request, current, db_session, status_code=404, errors={"user": "There is no such user"}
+        )
+    if not reason.strip():
+        return _users_page(
+            request,
+            current,
+            db_session,
+            status_code=400,
+            errors={f"reason-{user_id}": "Give a reason for the change"},
+        )
+    if role and role in {r.value for r in Role} and role != user.role:
+        accounts.change_role(db_session, user, Role(role), by, reason.strip())
+    if active in ("yes", "no") and (active == "yes") != user.active:
+        accounts.set_active(db_session, user, active == "yes", by, reason.strip())
+    record(db_session, by, Action.READ, "user", user.id, reason="administration")
+    return _users_page(request, current, db_session, changed=user.username)

@@ -1,0 +1,173 @@
+"""Pages for working cases: list and search, one case, one person record, break-glass,
+a survivor's own case, alerts. Thin: the policy and the reading service do the work."""
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access import breakglass, policy
+from caselink.cases import reading
+from caselink.domain import Role
+from caselink.store.models import Alert, Case, SurvivorLink
+from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _not_found(request: Request, current: Visit) -> Response:
+    return render(
+        request,
+        "message.html",
+        current.principal,
+        current.csrf_token,
+        heading="Page not found",
+        paragraphs=["Check the reference. You can only see cases you are allowed to."],
+        status_code=404,
+    )
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request,
+    q: str = "",
+    page: int = 1,
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = signed_in(current)
+    if principal.role in (Role.ADMINISTRATOR, Role.REPORTER, Role.SURVIVOR):
+        raise Forbidden()
+    rows, total = reading.list_cases(db_session, principal, q, page)
+    pages = max(1, -(-total // reading.PAGE_SIZE))
+    return render(
+        request,
+        "cases.html",
+        principal,
+        current.csrf_token,
+        rows=rows,
+        total=total,
+        q=q,
+        page=min(max(page, 1), pages),
+        pages=pages,
+    )
+
+
+@router.get("/cases/{reference:path}/break-glass")
+def break_glass_page(
+    request: Request,
+    reference: str,
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = signed_in(current)
+    if not policy.may_break_glass(principal) or reading.find_case_id(db_session, reference) is None:
+        return _not_found(request, current)
+    return render(
+        request, "break_glass.html", principal, current.csrf_token, reference=reference, reason=""
+    )
+
+
+@router.post("/cases/{reference:path}/break-glass")
+def break_glass(
+    request: Request,
+    reference: str,
+    reason: str = Form(""),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = signed_in(current)
+    check_csrf(current, csrf_token)
+    if not policy.may_break_glass(principal):
+        raise Forbidden()
+    problem = breakglass.reason_problem(reason)
+    if problem:
+        return render(
+            request,
+            "break_glass.html",
+            principal,
+            current.csrf_token,
+            reference=reference,
+            reason=reason,
+            errors={"reason": problem},
+            status_code=400,
+        )
+    try:
+        breakglass.break_glass(db_session, principal, reference, reason)
+    except LookupError:
+        return _not_found(request, current)
+    return RedirectResponse(f"/cases/{reference}", status_code=303)
+
+
+@router.get("/cases/{reference:path}")
+def case_page(
+    request: Request,
+    reference: str,
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = signed_in(current)
+    try:
+        case = reading.read_case(db_session, principal, reference)
+    except reading.OutOfScope:
+        return render(
+            request,
+            "out_of_scope.html",
+            principal,
+            current.csrf_token,
+            reference=reference,
+            status_code=403,
+        )
+    if case is None:
+        return _not_found(request, current)
+    return render(request, "case.html", principal, current.csrf_token, case=case)
+
+
+@router.get("/records/{record_id}")
+def record_page(
+    request: Request,
+    record_id: int,
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = signed_in(current)
+    found = reading.read_record(db_session, principal, record_id)
+    if found is None:
+        return _not_found(request, current)
+    return render(request, "record.html", principal, current.csrf_token, person=found)
+
+
+@router.get("/my-case")
+def my_case(
+    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+) -> Response:
+    principal = signed_in(current)
+    if principal.role != Role.SURVIVOR:
+        raise Forbidden()
+    reference = db_session.scalar(
+        select(Case.reference)
+        .join(SurvivorLink, SurvivorLink.case_id == Case.id)
+        .where(SurvivorLink.user_id == principal.user_id)
+    )
+    case = reading.read_case(db_session, principal, reference) if reference else None
+    return render(request, "my_case.html", principal, current.csrf_token, case=case)
+
+
+@router.get("/alerts")
+def alerts_page(
+    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+) -> Response:
+    principal = signed_in(current)
+    alerts = db_session.scalars(
+        select(Alert)
+        .where(
+            (Alert.recipient_user_id == principal.user_id)
+            | (Alert.recipient_role == principal.role.value)
+        )
+        .order_by(Alert.created_at.desc())
+        .limit(200)
+    ).all()
+    return render(request, "alerts.html", principal, current.csrf_token, alerts=alerts)

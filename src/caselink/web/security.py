@@ -1,0 +1,106 @@
+"""Who is asking: the session cookie (pages) or a bearer token (API), and CSRF on forms.
+
+Routes declare what they need with `Depends(signed_in)` / `Depends(api_principal(scope))`;
+what that principal may then see is decided by `caselink.access.policy`, not here.
+"""
+
+import hmac
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from caselink.access import sessions, tokens
+from caselink.access.principal import Principal, principal_for
+from caselink.store.db import Database
+from caselink.store.models import User, UserSession
+
+COOKIE = "caselink_session"
+# Browsers treat http://127.0.0.1 and localhost as secure, so Secure cookies work in the
+# demo too; set CASELINK_COOKIE_SECURE=false only for a plain-http host name.
+SECURE = os.environ.get("CASELINK_COOKIE_SECURE", "true").lower() != "false"
+
+
+class SignInRequired(Exception):
+    """Raised for a request with no live, fully signed-in session."""
+
+
+class Forbidden(Exception):
+    """The signed-in user may not do this."""
+
+
+class BadCsrf(Exception):
+    """A form was posted without this session's CSRF token."""
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def unit_of_work(db: Database = Depends(database)) -> Iterator[Session]:
+    """One transaction per request: what the handler writes, and its ledger entries, commit
+    together or not at all."""
+    with db.transaction() as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page request from a browser session: the session row and, once signed in, who."""
+
+    session: UserSession | None
+    principal: Principal | None
+
+    @property
+    def csrf_token(self) -> str:
+        return self.session.csrf_token if self.session else ""
+
+
+def visit(request: Request, db_session: Session = Depends(unit_of_work)) -> Visit:
+    token = request.cookies.get(COOKIE)
+    found = sessions.find(db_session, token) if token else None
+    if found is None:
+        return Visit(None, None)
+    user = db_session.get(User, found.user_id)
+    if user is None or not user.active or found.second_factor_at is None:
+        return Visit(found, None)
+    return Visit(found, principal_for(db_session, user))
+
+
+def signed_in(current: Visit = Depends(visit)) -> Principal:
+    if current.principal is None:
+        raise SignInRequired()
+    return current.principal
+
+
+def check_csrf(current: Visit, submitted: str | None) -> None:
+    if (
+        current.session is None
+        or not submitted
+        or not hmac.compare_digest(current.session.csrf_token, submitted)
+    ):
+        raise BadCsrf()
+
+
+def api_principal(scope: str) -> Callable[..., Principal]:
+    """A dependency for API routes: a bearer token with `scope`, or a signed-in browser."""
+
+    def dependency(request: Request, db_session: Session = Depends(unit_of_work)) -> Principal:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            principal = tokens.principal_for_token(db_session, header[7:].strip())
+            if principal is None:
+                raise SignInRequired()
+            if not principal.allows(scope):
+                raise Forbidden()
+            return principal
+        return signed_in(visit(request, db_session))
+
+    return dependency
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
