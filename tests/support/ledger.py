@@ -48,7 +48,7 @@ def file_report(db: Database, summary: str = "Disclosure by a pupil") -> int:
 
 def tamper(db: Database, *statements: str) -> None:
     """Run SQL with the append-only guards off, as someone with the database password could."""
-    tables = ("ledger_entries", "ledger_checkpoints", "ledger_nodes", "reports")
+    tables = ("ledger_entries", "ledger_checkpoints", "ledger_nodes", "reports", "access_grants")
     with db.engine.begin() as connection:
         for table in tables:
             for statement in unguard_statements(db.dialect, table):
