@@ -15,7 +15,7 @@ ABSOLUTE_TIMEOUT = timedelta(hours=12)
 _TOUCH_EVERY = timedelta(minutes=1)  # don't write on every request
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -29,7 +29,7 @@ def start(db_session: Session, user_id: int, now: datetime | None = None) -> str
     token = secrets.token_urlsafe(32)
     db_session.add(
         UserSession(
-            id=_hash(token),
+            id=token_hash(token),
             user_id=user_id,
             created_at=now,
             last_seen_at=now,
@@ -42,7 +42,7 @@ def start(db_session: Session, user_id: int, now: datetime | None = None) -> str
 def find(db_session: Session, token: str, now: datetime | None = None) -> UserSession | None:
     """The live session for a token, or None if unknown, revoked, idle or too old."""
     now = now or utcnow()
-    found = db_session.get(UserSession, _hash(token))
+    found = db_session.get(UserSession, token_hash(token))
     if found is None or found.revoked_at is not None:
         return None
     if aware(found.last_seen_at) + IDLE_TIMEOUT < now:
