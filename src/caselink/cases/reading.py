@@ -26,6 +26,18 @@ from caselink.store.models import (
 )
 
 PAGE_SIZE = 50
+_CONTROL = dict.fromkeys(range(32))  # NUL and other control characters
+
+
+def clean(text: str | None) -> str:
+    """User-typed text made safe to send to any database (PostgreSQL refuses NUL)."""
+    return (text or "").translate(_CONTROL).strip()
+
+
+def _like(text: str) -> str:
+    # The user's % and _ are letters to search for, not wildcards.
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -47,20 +59,22 @@ def _case_query(p: Principal, q: str | None) -> Select[Case, str, str]:
         .outerjoin(authority, Case.local_authority_id == authority.id)
         .where(policy.cases(p))
     )
-    if q and q.strip():
-        term = f"%{q.strip().lower()}%"
+    q = clean(q)
+    if q:
+        term = _like(q)
         named = (
             select(CaseParticipant.case_id)
             .join(PersonRecord)
             .where(
                 or_(
-                    func.lower(PersonRecord.given_name).like(term),
-                    func.lower(PersonRecord.family_name).like(term),
+                    func.lower(PersonRecord.given_name).like(term, escape="\\"),
+                    func.lower(PersonRecord.family_name).like(term, escape="\\"),
                 ),
                 policy.records(p),
             )
         )
-        query = query.where(or_(func.lower(Case.reference).like(term), Case.id.in_(named)))
+        matches = func.lower(Case.reference).like(term, escape="\\")
+        query = query.where(or_(matches, Case.id.in_(named)))
     return query
 
 
@@ -121,10 +135,11 @@ class OutOfScope(Exception):
 
 
 def find_case_id(session: Session, reference: str) -> int | None:
-    return session.scalar(select(Case.id).where(Case.reference == reference))
+    return session.scalar(select(Case.id).where(Case.reference == clean(reference)))
 
 
 def read_case(session: Session, p: Principal, reference: str) -> CaseFile | None:
+    reference = clean(reference)
     found = session.execute(_case_query(p, None).where(Case.reference == reference)).first()
     if found is None:
         if policy.may_break_glass(p) and find_case_id(session, reference) is not None:

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -167,7 +167,7 @@ def invite(
 @router.post("/admin/users/{user_id}")
 def change(
     request: Request,
-    user_id: int,
+    user_id: int = Path(ge=1, le=2**31 - 1),
     role: str = Form(""),
     active: str = Form(""),
     reason: str = Form(""),

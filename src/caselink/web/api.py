@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -67,6 +67,11 @@ class CaseDetail(CaseSummary):
     decisions: list[DecisionOut]
 
 
+class CaseRole(BaseModel):
+    reference: str
+    role: str
+
+
 class PersonRecordOut(BaseModel):
     id: int
     agency: str
@@ -79,9 +84,10 @@ class PersonRecordOut(BaseModel):
     nhs_number: str | None
     phone: str | None
     email: str | None
-    cases: list[tuple[str, str]]
+    cases: list[CaseRole]
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit in the store; larger ones are refused, not crashed on
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such case or record that you may see"}
 }
@@ -178,11 +184,13 @@ def read_case(
 
 @router.get("/records/{record_id}", response_model=PersonRecordOut, responses=NOT_FOUND)
 def read_record(
-    record_id: int,
+    record_id: int = Path(ge=1, le=MAX_ID),
     p: Principal = Depends(api_principal("records:read")),
     db_session: Session = Depends(unit_of_work),
 ) -> PersonRecordOut:
     found = reading.read_record(db_session, p, record_id)
     if found is None:
         raise HTTPException(404, "no such record that you may see")
-    return PersonRecordOut(**found.__dict__)
+    fields = {k: v for k, v in found.__dict__.items() if k != "cases"}
+    cases = [CaseRole(reference=ref, role=role) for ref, role in found.cases]
+    return PersonRecordOut(**fields, cases=cases)

@@ -1,7 +1,7 @@
 """Pages for working cases: list and search, one case, one person record, break-glass,
 a survivor's own case, alerts. Thin: the policy and the reading service do the work."""
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,7 +129,7 @@ def case_page(
 @router.get("/records/{record_id}")
 def record_page(
     request: Request,
-    record_id: int,
+    record_id: int = Path(ge=1, le=2**31 - 1),
     current: Visit = Depends(visit),
     db_session: Session = Depends(unit_of_work),
 ) -> Response:
