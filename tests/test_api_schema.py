@@ -6,8 +6,8 @@ not yet run under pytest 9)."""
 
 from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 
 from caselink.access import tokens
 from caselink.access.principal import principal_for
