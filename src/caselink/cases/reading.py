@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from caselink.access import policy
 from caselink.access.principal import Principal
+from caselink.domain import Role
 from caselink.ledger import Action, record
 from caselink.store.models import (
     Agency,
@@ -83,6 +84,15 @@ def list_cases(
 ) -> tuple[list[CaseRow], int]:
     query = _case_query(p, q)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if p.role == Role.OVERSIGHT_OFFICER:  # oversight reads across forces: every read is kept
+        record(
+            session,
+            p.actor,
+            Action.READ,
+            "case_list",
+            clean(q) or "*",
+            reason=f"page {page}, {total} cases",
+        )
     rows = session.execute(
         query.order_by(Case.opened_on.desc(), Case.reference)
         .limit(PAGE_SIZE)

@@ -10,7 +10,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from caselink import __version__
 from caselink.store.db import Database
-from caselink.web import account, api, casework, health, pages, signin
+from caselink.web import account, api, casework, health, oversight, pages, signin
 from caselink.web.security import SECURE, BadCsrf, Forbidden, SignInRequired
 from caselink.web.templating import render
 
@@ -48,7 +48,7 @@ def create_app(db: Database) -> FastAPI:
     app.state.db = db
     app.mount("/assets", StaticFiles(directory=GOVUK), name="govuk-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, health, signin, casework, account, api):
+    for module in (pages, health, signin, casework, account, oversight, api):
         app.include_router(module.router)
     _handle_refusals(app)
 

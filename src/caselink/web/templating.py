@@ -28,6 +28,8 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
         items.append(("/my-case", "My case"))
     if p.role in (Role.OVERSIGHT_OFFICER, Role.SAFEGUARDING_OFFICER, Role.ANALYST):
         items.append(("/alerts", "Alerts"))
+    if p.role == Role.OVERSIGHT_OFFICER:
+        items += [("/oversight/access", "Access"), ("/oversight/history", "Ledger")]
     if p.role == Role.ADMINISTRATOR:
         items.append(("/admin/users", "Users"))
     items.append(("/account", "Your account"))

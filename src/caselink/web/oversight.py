@@ -1,0 +1,72 @@
+"""Oversight pages over the ledger: the history of any object, what any person accessed,
+and unusual access. Only oversight officers may use them, and their use is ledgered too."""
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access.principal import Principal
+from caselink.domain import Role
+from caselink.ledger import Action, history, record, unusual
+from caselink.web.security import Forbidden, Visit, signed_in, unit_of_work, visit
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _oversight(current: Visit) -> Principal:
+    principal = signed_in(current)
+    if principal.role != Role.OVERSIGHT_OFFICER:
+        raise Forbidden()
+    return principal
+
+
+@router.get("/oversight/history")
+def object_history(
+    request: Request,
+    object_type: str = Query("case", max_length=32),
+    object_id: str = Query("", max_length=100),
+    actor: str = Query("", max_length=100),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = _oversight(current)
+    entries = []
+    if actor.strip():
+        entries = history.by_actor(db_session, actor.strip().lower())
+        record(db_session, principal.actor, Action.READ, "access_history", actor.strip())
+    elif object_id.strip():
+        entries = history.of_object(db_session, object_type.strip(), object_id.strip())
+        record(
+            db_session,
+            principal.actor,
+            Action.READ,
+            "object_history",
+            f"{object_type}:{object_id.strip()}",
+        )
+    return render(
+        request,
+        "history.html",
+        principal,
+        current.csrf_token,
+        entries=entries,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+    )
+
+
+@router.get("/oversight/access")
+def access_patterns(
+    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+) -> Response:
+    principal = _oversight(current)
+    found = unusual.patterns(db_session)
+    record(db_session, principal.actor, Action.READ, "access_patterns", "all")
+    return render(
+        request,
+        "access.html",
+        principal,
+        current.csrf_token,
+        patterns=sorted(found, key=lambda a: (not a.flagged, a.username)),
+    )
