@@ -59,7 +59,10 @@ def test_without_a_token_the_api_says_401_and_never_500(db: Database) -> None:
         def refused(case: schemathesis.Case) -> None:
             response = case.call()
             if case.path.startswith("/api/"):
-                assert response.status_code == 401, (case.path, response.status_code)
+                # 404 only where the generated path matches no route at all (an empty
+                # reference, say): it is refused before any data is looked at.
+                assert response.status_code in (401, 404), (case.path, response.status_code)
+                assert "reference" not in response.text
             else:
                 assert response.status_code < 500
             RUNS["without token"] += 1
