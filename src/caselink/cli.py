@@ -114,7 +114,7 @@ def synth(
         manifest = generate(out, records, seed, lambda n: progress.update(task, completed=n))
         progress.update(task, completed=records)
     table = Table("file", "rows", title=f"Written to {out}")
-    for name, count in sorted(manifest.counts.items()):
+    for name, count in sorted(manifest.files.items()):
         table.add_row(name, f"{count:,}")
     console.print(table)
 
