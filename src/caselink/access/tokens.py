@@ -16,6 +16,9 @@ SCOPES = {
     "cases:read": "read cases you may see",
     "records:read": "read person records you may see",
     "export": "export what you may see as CSV",
+    "reports:submit": "make mandatory reports",
+    "reports:read": "read reports you made or that were sent to you",
+    "reports:work": "acknowledge reports sent to your agency",
 }
 MAX_LIFETIME = timedelta(days=90)
 PREFIX = "clk_"

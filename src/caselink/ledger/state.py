@@ -7,6 +7,8 @@ append-only trigger). The fields are listed per kind, once, so a later column do
 change old digests.
 """
 
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,15 +74,46 @@ def check_state(session: Session) -> list[Finding]:
             .order_by(LedgerEntry.seq)
         ):
             ledgered[object_id] = (seq, after)
+        if object_type == "report":
+            fields = (*fields, *SUBMITTED)
         for row in _stored_rows(session, model, fields, findings, object_type):
-            key = str(row["id"])
+            key, expected = _expected(object_type, row)
             what = f"{object_type} {key}"
             if key not in ledgered:
                 findings.append(Finding(None, f"{what} has no ledger entry: {UNLEDGERED}"))
-            elif digest(row) != ledgered[key][1]:
+            elif expected != ledgered[key][1]:
                 seq = ledgered[key][0]
                 findings.append(Finding(seq, f"{what} no longer matches this entry: {ALTERED}"))
     return findings
+
+
+# A report filed through the reporting service is ledgered by its reference with the digest
+# of exactly what was submitted (the digest on the reporter's receipt). Its other columns
+# are copies of parts of that submission, so they must still agree with it.
+SUBMITTED = ("submission", "content_digest", "urgent", "learned_on", "reporter_role")
+
+
+def _expected(object_type: str, row: dict[str, Any]) -> tuple[str, str | None]:
+    if object_type != "report" or row.get("submission") is None:
+        audited = {k: v for k, v in row.items() if k not in SUBMITTED}
+        return str(row["id"]), digest(audited)
+    submission = row["submission"]
+    content = hashlib.sha256(submission.encode()).hexdigest()
+    try:
+        submitted = json.loads(submission)
+    except json.JSONDecodeError:
+        return row["reference"], None
+    learned_on = row["learned_on"].isoformat() if row["learned_on"] else None
+    agrees = (
+        row["content_digest"] == content
+        and row["summary"] == submitted.get("what_happened")
+        and row["trigger"] == submitted.get("trigger")
+        and bool(row["urgent"]) == bool(submitted.get("immediate_danger"))
+        and row["reporter_role"] == submitted.get("reporter_role")
+        and row["delay_reason"] == submitted.get("delay_reason")
+        and learned_on == submitted.get("learned_on")
+    )
+    return row["reference"], content if agrees else None
 
 
 def _stored_rows(

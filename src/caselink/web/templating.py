@@ -17,6 +17,14 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
     if p is None:
         return []
     items = [("/home", "Home")]
+    if p.role in (Role.REPORTER, Role.SAFEGUARDING_OFFICER):
+        items.append(("/report", "Make a report"))
+    if p.role == Role.REPORTER:
+        items.append(("/reports/mine", "Your reports"))
+    if p.role == Role.SAFEGUARDING_OFFICER:
+        items.append(("/reports/inbox", "Reports inbox"))
+    if p.role == Role.OVERSIGHT_OFFICER:
+        items.append(("/reports/inbox", "Triage"))
     if p.role in (
         Role.SAFEGUARDING_OFFICER,
         Role.ANALYST,
@@ -28,8 +36,13 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
         items.append(("/my-case", "My case"))
     if p.role in (Role.OVERSIGHT_OFFICER, Role.SAFEGUARDING_OFFICER, Role.ANALYST):
         items.append(("/alerts", "Alerts"))
+    if p.role in (Role.ANALYST, Role.OVERSIGHT_OFFICER):
+        items.append(("/network/alerts", "Networks"))
+        items.append(("/linkage/review", "Links to review"))
     if p.role == Role.OVERSIGHT_OFFICER:
         items += [("/oversight/access", "Access"), ("/oversight/history", "Ledger")]
+    if p.role in (Role.CASE_REVIEWER, Role.OVERSIGHT_OFFICER):
+        items.append(("/review", "Case review"))
     if p.role == Role.ADMINISTRATOR:
         items.append(("/admin/users", "Users"))
     items.append(("/account", "Your account"))

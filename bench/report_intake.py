@@ -1,0 +1,174 @@
+"""Sustained report intake through the HTTP API on PostgreSQL.
+
+    .venv/bin/python bench/report_intake.py [--seconds 20] [--concurrency 16]
+
+Starts PostgreSQL on loopback (as the tests do), serves caselink with one uvicorn process,
+and posts valid mandatory reports as fast as --concurrency clients can, each report
+validated, routed to its force and local authority, sealed, and ledgered in the same
+transaction. The baseline, in the same run and the same way, is a bare FastAPI endpoint
+inserting the same JSON into PostgreSQL (bench/bare_intake_app.py). Prints reports/s and
+p50/p99 latency for both and the ratio, then checks every receipt's report is stored,
+routed and ledgered.
+"""
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from caselink.access import tokens  # noqa: E402
+from caselink.access.principal import principal_for  # noqa: E402
+from caselink.store.db import Database  # noqa: E402
+from caselink.store.migrate import upgrade  # noqa: E402
+from caselink.store.models import User  # noqa: E402
+from tests.support.postgres import running_server  # noqa: E402
+from tests.support.reporting import reporting_world, valid  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    process = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+COUNTER = iter(range(10**9))  # shared by every run, so no two reports are the same
+
+
+async def load(
+    base: str, headers: dict[str, str], seconds: float, concurrency: int
+) -> tuple[int, int, list[float]]:
+    latencies: list[float] = []
+    failures = 0
+    counter = COUNTER
+    stop = time.monotonic() + seconds
+    today = date.today().isoformat()
+
+    async def client_loop(client: httpx2.AsyncClient) -> None:
+        nonlocal failures
+        while time.monotonic() < stop:
+            n = next(counter)
+            body = valid(learned_on=today, what_happened=f"Bench disclosure number {n}.")
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/reports", json=body, headers={**headers, "Idempotency-Key": f"bench-{n}"}
+            )
+            elapsed = time.perf_counter() - started
+            if response.status_code == 201:
+                latencies.append(elapsed)
+            else:
+                failures += 1
+
+    limits = httpx2.Limits(max_connections=concurrency)
+    async with httpx2.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    return len(latencies), failures, latencies
+
+
+def measure(base: str, headers: dict[str, str], seconds: float, concurrency: int) -> dict[str, Any]:
+    asyncio.run(load(base, headers, 2, concurrency))  # warm-up
+    ok, failed, latencies = asyncio.run(load(base, headers, seconds, concurrency))
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "rate": ok / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": cuts[98] * 1000,
+        "ok": ok,
+        "failed": failed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=16)
+    options = parser.parse_args()
+    with running_server() as admin_url:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in ("bench_intake", "bench_bare"):
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+                connection.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = admin_url.rsplit("/", 1)[0] + "/bench_intake"
+        bare_url = admin_url.rsplit("/", 1)[0] + "/bench_bare"
+        db = Database(url)
+        upgrade(db)
+        world = reporting_world(db)
+        with db.transaction() as s:
+            user = s.get(User, world.users["teacher"])
+            assert user is not None
+            token = tokens.issue(
+                s, principal_for(s, user), "bench", {"reports:submit"}, timedelta(days=1)
+            )
+        headers = {"Authorization": f"Bearer {token}"}
+        port = free_port()
+        caselink = [sys.executable, "-m", "caselink", "serve", "--port", str(port)]
+        with served(caselink, {"CASELINK_DATABASE_URL": url}, port) as base:
+            ours = measure(base, headers, options.seconds, options.concurrency)
+        port = free_port()
+        bare = [
+            sys.executable, "-m", "uvicorn", "--app-dir", "bench", "bare_intake_app:app",
+            "--port", str(port), "--log-level", "warning",
+        ]  # fmt: skip
+        with served(bare, {"BARE_DATABASE_URL": bare_url}, port) as base:
+            baseline = measure(base, {}, options.seconds, options.concurrency)
+        with db.engine.connect() as connection:
+            stored = connection.execute(text("SELECT count(*) FROM reports")).scalar_one()
+            unrouted = connection.execute(
+                text("SELECT count(*) FROM reports r WHERE NOT EXISTS "
+                     "(SELECT 1 FROM report_routes x WHERE x.report_id = r.id)")
+            ).scalar_one()  # fmt: skip
+            ledgered = connection.execute(
+                text("SELECT count(*) FROM ledger_entries WHERE action = 'create' "
+                     "AND object_type = 'report'")
+            ).scalar_one()  # fmt: skip
+        db.dispose()
+    print(f"report intake, PostgreSQL, 1 uvicorn process, {options.concurrency} clients, "
+          f"{options.seconds:g} s")  # fmt: skip
+    for name, figures in (("caselink", ours), ("bare FastAPI + PostgreSQL insert", baseline)):
+        print(
+            f"  {name:34s} {figures['rate']:8.1f} reports/s   p50 {figures['p50']:6.1f} ms   "
+            f"p99 {figures['p99']:6.1f} ms   ({figures['ok']:,} ok, {figures['failed']} failed)"
+        )
+    print(f"  ratio caselink / bare: {ours['rate'] / baseline['rate']:.2f}")
+    print(
+        f"  stored {stored:,} reports (incl. warm-up); unrouted {unrouted}; "
+        f"creation entries in the ledger {ledgered:,}"
+    )
+
+
+if __name__ == "__main__":
+    main()

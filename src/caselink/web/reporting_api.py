@@ -1,0 +1,220 @@
+"""The reporting API: file a report, fetch its receipt, read the inbox, acknowledge.
+
+The body of POST /api/reports has the same shape as the web form (see
+`caselink.reporting.submission`); problems come back as 422 with one entry per field.
+Send an `Idempotency-Key` header so a retried request files one report, not two.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access.principal import Principal
+from caselink.reporting import actions, inbox, intake, prevention, receipts, rules, submission
+from caselink.reporting.clock import utcnow
+from caselink.store.models import Report
+from caselink.web.security import api_principal, unit_of_work
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+Reference = Path(..., min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+
+EXAMPLE = {
+    "reporter_role": "teacher",
+    "reporter_setting": "Millbridge Primary School",
+    "trigger": "child_told",
+    "learned_on": "2026-11-23",
+    "what_happened": "During a lesson the child told me an adult at a takeaway ...",
+    "immediate_danger": "no",
+    "child": {"given_name": "Amy", "family_name": "Example", "postcode": "NM4 2QD"},
+    "suspects": [{"given_name": "Mo", "phone": "07700 900123", "vehicle": "AB12 CDE"}],
+}
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problems(BaseModel):
+    detail: list[FieldProblem]
+
+
+class RouteOut(BaseModel):
+    destination: str
+    acknowledge_by: str
+
+
+class InboxItem(BaseModel):
+    reference: str
+    urgent: bool
+    status: str
+    submitted_at: str
+    routes: list[RouteOut]
+
+
+class InboxPage(BaseModel):
+    total: int
+    page: int
+    reports: list[InboxItem]
+
+
+class Detail(BaseModel):
+    detail: str
+
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Detail, "description": "No valid token or session"},
+    403: {"model": Detail, "description": "Your role or token does not allow this"},
+    404: {"model": Detail, "description": "No report with that reference that you may see"},
+}
+
+
+def _problems(problems: dict[str, str]) -> JSONResponse:
+    body = [{"field": k, "message": v} for k, v in problems.items()]
+    return JSONResponse({"detail": body}, status_code=422)
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        **REFUSALS,
+        200: {"description": "A repeat of a report already filed: its receipt"},
+        409: {"model": Detail, "description": "The Idempotency-Key was used for other content"},
+        422: {"model": Problems},
+    },
+)
+def file_report(
+    body: dict[str, Any] = Body(..., examples=[EXAMPLE]),
+    idempotency_key: str | None = Header(None, max_length=100),
+    principal: Principal = Depends(api_principal("reports:submit")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    """File a mandatory report; the response is its receipt."""
+    if principal.role not in intake.FILING_ROLES:
+        return JSONResponse({"detail": "Only reporters and officers file reports"}, status_code=403)
+    duty = rules.load()
+    try:
+        checked = submission.read(body, duty, utcnow().date())
+        filed = intake.file_report(db_session, principal, checked, duty, idempotency_key)
+    except submission.Rejected as rejected:
+        return _problems(rejected.problems)
+    except intake.KeyReused as reused:
+        return JSONResponse({"detail": str(reused)}, status_code=409)
+    if not filed.duplicate:
+        return JSONResponse(receipts.for_new_report(filed), status_code=201)
+    view = inbox.find(db_session, principal, filed.reference, ledger_read=False)
+    assert view is not None
+    return JSONResponse(receipts.receipt(db_session, view), status_code=200)
+
+
+@router.get("/inbox", response_model=InboxPage, responses=REFUSALS)
+def inbox_list(
+    page: int = Query(1, ge=1, le=10_000),
+    principal: Principal = Depends(api_principal("reports:read")),
+    db_session: Session = Depends(unit_of_work),
+) -> InboxPage:
+    rows, total = inbox.inbox(db_session, principal, page)
+    return InboxPage(
+        total=total,
+        page=page,
+        reports=[
+            InboxItem(
+                reference=r.reference,
+                urgent=r.urgent,
+                status=r.status,
+                submitted_at=r.submitted_at.isoformat(),
+                routes=[
+                    RouteOut(destination=x.destination, acknowledge_by=x.due_at.isoformat())
+                    for x in r.routes
+                ],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _not_found() -> JSONResponse:
+    return JSONResponse(
+        {"detail": "No report with that reference that you may see"}, status_code=404
+    )
+
+
+@router.get("/{reference}/receipt", responses=REFUSALS)
+def receipt(
+    reference: str = Reference,
+    principal: Principal = Depends(api_principal("reports:read")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    """The receipt, with its inclusion proof once a signed checkpoint covers it."""
+    view = inbox.find(db_session, principal, reference)
+    if view is None:
+        return _not_found()
+    return JSONResponse(receipts.receipt(db_session, view))
+
+
+@router.post("/{reference}/acknowledge", responses=REFUSALS)
+def acknowledge(
+    reference: str = Reference,
+    principal: Principal = Depends(api_principal("reports:work")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    view = inbox.find(db_session, principal, reference, ledger_read=False)
+    report = (
+        db_session.scalar(select(Report).where(Report.reference == reference)) if view else None
+    )
+    if report is None:
+        return _not_found()
+    try:
+        fresh = actions.acknowledge(db_session, principal, report)
+    except actions.ActionRefused as refused:
+        return JSONResponse({"detail": str(refused)}, status_code=403)
+    return JSONResponse({"reference": reference, "acknowledged": True, "already": not fresh})
+
+
+# Edits, deletions and withdrawals are not operations of the API (so not in its document);
+# the routes exist so that trying one is refused, recorded and shown to oversight.
+def _refuse(db_session: Session, principal: Principal, reference: str, verb: str) -> Response:
+    report = db_session.scalar(select(Report).where(Report.reference == reference))
+    prevention.attempted(db_session, principal, report, reference, verb)
+    return JSONResponse(
+        {"detail": "Reports cannot be edited, deleted or withdrawn; the attempt is recorded"},
+        status_code=405,
+        headers={"Allow": "GET"},
+    )
+
+
+@router.delete("/{reference}", status_code=405, include_in_schema=False)
+def delete_report(
+    reference: str = Reference,
+    principal: Principal = Depends(api_principal("reports:read")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    """Always refused, and the attempt is recorded and shown to oversight."""
+    return _refuse(db_session, principal, reference, "delete")
+
+
+@router.put("/{reference}", status_code=405, include_in_schema=False)
+@router.patch("/{reference}", status_code=405, include_in_schema=False)
+def edit_report(
+    reference: str = Reference,
+    principal: Principal = Depends(api_principal("reports:read")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    """Always refused, and the attempt is recorded and shown to oversight."""
+    return _refuse(db_session, principal, reference, "edit")
+
+
+@router.post("/{reference}/withdraw", status_code=405, include_in_schema=False)
+def withdraw_report(
+    reference: str = Reference,
+    principal: Principal = Depends(api_principal("reports:read")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    """Always refused, and the attempt is recorded and shown to oversight."""
+    return _refuse(db_session, principal, reference, "withdraw")
