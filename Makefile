@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR := var/demo-data
 DEMO_RECORDS ?= 20000
 GOVUK := src/caselink/web/static/govuk
+VENDOR := src/caselink/web/static/vendor
 export CASELINK_DATABASE_URL ?= sqlite:///./caselink.db
 
 .PHONY: demo test install assets lint lock clean
@@ -30,7 +31,13 @@ $(GOVUK)/.copied: package.json package-lock.json
 	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
 	touch $@
 
-assets: $(GOVUK)/.copied
+# Cytoscape.js (the interactive network view), from the npm registry, served by the app.
+$(VENDOR)/.copied: $(GOVUK)/.copied
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
+	touch $@
+
+assets: $(GOVUK)/.copied $(VENDOR)/.copied
 
 # Generates and loads the synthetic data once; every step is safe to run again.
 demo: install assets
@@ -38,6 +45,11 @@ demo: install assets
 	@if [ ! -f $(DEMO_DIR)/manifest.json ]; then \
 	  $(BIN)/caselink synth --records $(DEMO_RECORDS) --out $(DEMO_DIR) --seed 1; fi
 	$(BIN)/caselink load $(DEMO_DIR)
+	@if [ ! -f $(DEMO_DIR)/closed-cases.csv ]; then \
+	  $(BIN)/caselink review synth --cases 3000 --out $(DEMO_DIR)/closed-cases.csv --seed 1; fi
+	$(BIN)/caselink review import $(DEMO_DIR)/closed-cases.csv
+	$(BIN)/caselink demo-accounts > /dev/null
+	$(BIN)/caselink network detect
 	$(BIN)/caselink demo-accounts
 	$(BIN)/caselink serve --host 127.0.0.1 --port 8000
 

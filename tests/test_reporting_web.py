@@ -209,3 +209,12 @@ def test_the_api_refuses_wrong_scopes_roles_and_any_edit(
         attempts = s.scalar(select(func.count()).where(LedgerEntry.action == "attempt"))
         assert attempts == 3
         assert reports(db) == 1
+
+
+def test_odd_references_in_urls_are_not_found_not_errors(
+    client: TestClient, world: World, db: Database
+) -> None:
+    sign_in(client, world, "officer-n")
+    for reference in ("%00", "MR-%00-1", "' OR 1=1 --", "x" * 300):
+        assert client.get(f"/reports/{reference}").status_code == 404
+        assert client.get(f"/reports/{reference}/receipt").status_code == 404

@@ -111,7 +111,9 @@ def export_cases(session: Session, p: Principal, q: str | None = None) -> Iterat
     for case, force, authority in rows:
         count += 1
         yield _row(case, force, authority)
-    record(session, p.actor, Action.EXPORT, "cases", q or "*", reason=f"{count} cases as CSV")
+    record(
+        session, p.actor, Action.EXPORT, "cases", clean(q) or "*", reason=f"{count} cases as CSV"
+    )
 
 
 def _row(case: Case, force: str, authority: str | None) -> CaseRow:

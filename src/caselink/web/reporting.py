@@ -2,6 +2,7 @@
 officer's inbox, one report and what officers do with it. Thin: the work is in
 `caselink.reporting`."""
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+REFERENCE = re.compile(r"[A-Za-z0-9-]{3,40}")  # anything else cannot be a reference
 SUSPECT_SLOTS = 3
 ACTION_WORDS = {
     "acknowledge": "Acknowledged",
@@ -130,7 +132,7 @@ def _report_or_404(
     request: Request, current: Visit, db_session: Session, reference: str
 ) -> inbox.ReportView | Response:
     principal = signed_in(current)
-    found = inbox.find(db_session, principal, reference)
+    found = inbox.find(db_session, principal, reference) if REFERENCE.fullmatch(reference) else None
     if found is None:
         return render(
             request,

@@ -1,0 +1,69 @@
+"""In a real browser: an analyst opens a cross-boundary alert, reads why the cases are
+connected, and sees the network drawn by Cytoscape.js under the strict CSP, with the date
+filter greying out the timeline. Screenshots are kept in test-artifacts/."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, expect, sync_playwright
+
+from caselink.ledger import Actor
+from caselink.network.run import run
+from caselink.store.db import Database
+from tests.support.browser import chromium_or_skip, screenshots, served
+from tests.support.network import build_network_world
+from tests.support.world import PASSWORD
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_or_skip()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable)
+        yield launched
+        launched.close()
+
+
+def test_journey_analyst_opens_a_network_alert(
+    browser: Browser, sqlite_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "network.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    world = build_network_world(db)
+    with db.transaction() as s:
+        run(s, Actor.system("test"))
+    shots = screenshots("network-analyst-opens-an-alert")
+    problems: list[str] = []
+    with served(db) as base:
+        page = browser.new_page()
+
+        def console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                problems.append(message.text)
+
+        page.on("console", console)
+        page.goto(f"{base}/sign-in")
+        page.get_by_label("Username").fill("analyst-n")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_label("Security code").fill(pyotp.TOTP(world.secrets["analyst-n"]).now())
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Networks").first.click()
+        page.get_by_role("link", name="Alert 1").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Network alert 1")
+        expect(page.get_by_text("Why these cases are connected")).to_be_visible()
+        page.screenshot(path=shots / "1-alert.png", full_page=True)
+        page.get_by_role("link", name="See the network drawn").click()
+        expect(page.locator("#network-graph canvas").first).to_be_attached()
+        page.wait_for_timeout(500)  # the layout settles
+        page.screenshot(path=shots / "2-network.png", full_page=True)
+        page.fill("#network-from", "2024-01-01")
+        page.dispatch_event("#network-from", "change")
+        expect(page.locator("#network-timeline li.caselink-out-of-range")).to_have_count(2)
+        page.screenshot(path=shots / "3-filtered.png", full_page=True)
+    db.dispose()
+    assert problems == [], problems
