@@ -19,8 +19,12 @@ from rich.table import Table
 from caselink.config import Settings
 from caselink.ledger import Actor, signing
 from caselink.ledger import commands as ledger_commands
+from caselink.linkage import commands as linkage_commands
 from caselink.loading import LoadRejected, LoadResult, load_directory, load_file
 from caselink.loading.specs import BY_KIND, FileSpec
+from caselink.network import commands as network_commands
+from caselink.reporting import commands as report_commands
+from caselink.review import commands as review_commands
 from caselink.store.db import Database
 from caselink.store.migrate import current_revision, head_revision, upgrade
 
@@ -28,6 +32,11 @@ app = typer.Typer(help="caselink: child protection casework across agencies.", n
 db_app = typer.Typer(help="The database: create or upgrade its schema, show its state.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_commands.app, name="ledger")
+app.add_typer(linkage_commands.app, name="link")
+app.add_typer(network_commands.app, name="network")
+app.add_typer(review_commands.app, name="review")
+app.add_typer(report_commands.app, name="report")
+app.command("worker")(report_commands.worker)
 console = Console()
 errors = Console(stderr=True)
 MAX_SHOWN = 50
@@ -196,10 +205,13 @@ def _report_loaded(results: list[LoadResult]) -> None:
 def demo_accounts() -> None:
     """Create one demo account per role (synthetic demo only) and print them."""
     from caselink.access.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
+    from caselink.reporting import rules
+    from caselink.reporting.demo import seed_demo_reports
 
     db = _database()
     with db.transaction() as session:
         accounts = ensure_demo_accounts(session)
+        seed_demo_reports(session, rules.load())
     _checkpoint(db)
     table = Table(
         "username", "role", "works for", title=f"Demo accounts (password: {DEMO_PASSWORD})"

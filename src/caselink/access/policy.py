@@ -18,7 +18,7 @@ no second, page-level check to forget. The rules:
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from caselink.access.principal import Principal
 from caselink.access.sessions import utcnow
@@ -30,7 +30,13 @@ from caselink.store.models import (
     Case,
     CaseAssignment,
     CaseParticipant,
+    LinkCandidate,
+    Network,
+    NetworkAlert,
+    NetworkForce,
     PersonRecord,
+    Report,
+    ReportRoute,
     SurvivorLink,
 )
 
@@ -99,3 +105,91 @@ def may_break_glass(p: Principal) -> bool:
 def sees_third_parties(p: Principal) -> bool:
     """Survivors see their own case with other people's identities redacted."""
     return p.role != Role.SURVIVOR
+
+
+def reports(p: Principal) -> ColumnElement[bool]:
+    """The condition on `reports` rows this principal may read: oversight reads all; an
+    officer reads what was routed to their agency; everyone reads what they filed."""
+    own = Report.reporter_user_id == p.user_id
+    if p.role == Role.OVERSIGHT_OFFICER:
+        return true()
+    if p.role == Role.SAFEGUARDING_OFFICER and p.agency_id is not None:
+        routed = select(ReportRoute.report_id).where(ReportRoute.agency_id == p.agency_id)
+        return or_(own, Report.id.in_(routed))
+    if p.role == Role.REPORTER:
+        return own
+    return false()
+
+
+def works_route(p: Principal, route: ReportRoute) -> bool:
+    """Who may act on a routed report: the receiving agency's safeguarding officers; for the
+    national triage queue, oversight officers (who route it on)."""
+    if route.agency_id is None:
+        return p.role == Role.OVERSIGHT_OFFICER
+    return p.role == Role.SAFEGUARDING_OFFICER and p.agency_id == route.agency_id
+
+
+# --- Historical case review (caselink.review) ---------------------------------------------
+# The review is national (as the NCA's is): every case reviewer works one queue of every
+# imported review case, whichever force closed it. Oversight reads it, and changes nothing.
+
+
+def may_review(p: Principal) -> bool:
+    """Claim review cases, record outcomes, approve another reviewer's outcome."""
+    return p.role == Role.CASE_REVIEWER and p.allows("review")
+
+
+def may_read_review(p: Principal) -> bool:
+    return p.role in (Role.CASE_REVIEWER, Role.OVERSIGHT_OFFICER) and p.allows("review")
+
+
+def review_cases(p: Principal) -> ColumnElement[bool]:
+    """The condition on `review_cases` rows this principal may read."""
+    return true() if may_read_review(p) else false()
+
+
+# --- Networks and their alerts (caselink.network) -----------------------------------------
+
+
+def may_see_networks(p: Principal) -> bool:
+    """Analysts and oversight officers work networks; nobody else sees them."""
+    return p.role in (Role.ANALYST, Role.OVERSIGHT_OFFICER)
+
+
+def networks(p: Principal) -> ColumnElement[bool]:
+    """The condition on `networks` rows: oversight sees all; an analyst, those with a case
+    in their force area."""
+    if p.role == Role.OVERSIGHT_OFFICER:
+        return true()
+    if p.role == Role.ANALYST and p.force_area_id is not None:
+        return Network.id.in_(
+            select(NetworkForce.network_id).where(NetworkForce.force_area_id == p.force_area_id)
+        )
+    return false()
+
+
+def network_alerts(p: Principal) -> ColumnElement[bool]:
+    """The condition on `network_alerts` rows: the alerts of the networks one may see."""
+    return NetworkAlert.network_id.in_(select(Network.id).where(networks(p)))
+
+
+# --- Record linkage review (caselink.linkage) ----------------------------------------------
+# An uncertain link shows both records side by side, so it is seen only by someone who may
+# read both: an analyst within their force (or with a grant), oversight everywhere.
+
+
+def may_see_link_reviews(p: Principal) -> bool:
+    return p.role in (Role.ANALYST, Role.OVERSIGHT_OFFICER) and p.allows("linkage")
+
+
+def may_decide_links(p: Principal) -> bool:
+    """Confirm or reject a proposed link: analysts only; oversight reads and never decides."""
+    return p.role == Role.ANALYST and p.allows("linkage")
+
+
+def link_candidates(p: Principal, now: datetime | None = None) -> ColumnElement[bool]:
+    """The condition on `link_candidates` rows: both records readable by this principal."""
+    if not may_see_link_reviews(p):
+        return false()
+    readable = select(PersonRecord.id).where(records(p, now))
+    return and_(LinkCandidate.record_a_id.in_(readable), LinkCandidate.record_b_id.in_(readable))

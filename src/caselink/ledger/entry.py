@@ -32,6 +32,8 @@ class Action(StrEnum):
     LOGIN = "login"
     LOGOUT = "logout"
     BREAK_GLASS = "break_glass"
+    ACKNOWLEDGE = "acknowledge"
+    ESCALATE = "escalate"
     ATTEMPT = "attempt"  # something refused: an edit or deletion of a report, for example
 
 

@@ -71,7 +71,7 @@ def file_report(
         raise NotAllowed("only reporters and safeguarding officers file reports")
     now = now or utcnow()
     content = submission.canonical_json()
-    digest = submission.digest()
+    digest = hashlib.sha256(content.encode()).hexdigest()
     key = _key(principal, idempotency_key)
     earlier = _earlier(session, principal, digest, key, now - rules.duplicate_window)
     if earlier is not None:

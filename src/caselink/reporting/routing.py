@@ -7,7 +7,7 @@ the national triage queue: a report is never routed nowhere.
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from caselink.domain import AgencyKind
@@ -58,21 +58,26 @@ def areas_for(session: Session, submission: Submission) -> tuple[int, int] | Non
 
 
 def destinations(session: Session, areas: tuple[int, int] | None) -> list[Destination]:
+    """The force's police and the local authority's children's services (one query: this
+    is on every report's path)."""
     if areas is None:
         return [NATIONAL_TRIAGE]
     force_area_id, local_authority_id = areas
-    wanted = (
-        (AgencyKind.POLICE_FORCE, force_area_id),
-        (AgencyKind.LOCAL_AUTHORITY, local_authority_id),
-    )
-    found = []
-    for kind, area_id in wanted:
-        agency = session.execute(
-            select(Agency.id, Agency.name)
-            .where(Agency.kind == kind.value, Agency.area_id == area_id)
-            .order_by(Agency.id)
-            .limit(1)
-        ).first()
-        if agency is not None:
-            found.append(Destination(agency.id, agency.name))
+    rows = session.execute(
+        select(Agency.id, Agency.name, Agency.kind)
+        .where(
+            or_(
+                and_(Agency.kind == AgencyKind.POLICE_FORCE.value, Agency.area_id == force_area_id),
+                and_(
+                    Agency.kind == AgencyKind.LOCAL_AUTHORITY.value,
+                    Agency.area_id == local_authority_id,
+                ),
+            )
+        )
+        .order_by(Agency.id)
+    ).all()
+    first: dict[str, Destination] = {}
+    for agency_id, name, kind in rows:
+        first.setdefault(kind, Destination(agency_id, name))
+    found = [first[k] for k in (AgencyKind.POLICE_FORCE, AgencyKind.LOCAL_AUTHORITY) if k in first]
     return found or [NATIONAL_TRIAGE]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -36,9 +37,13 @@ NAMING = {
 # Columns holding special-category free text, encrypted at rest (see store/sealed.py).
 SEALED_COLUMNS = (
     ("reports", "summary"),
+    ("reports", "submission"),
+    ("report_persons", "description"),
+    ("report_actions", "note"),
     ("report_annotations", "text"),
     ("cases", "summary"),
     ("events", "detail"),
+    ("review_cases", "closure_note"),
     ("users", "totp_secret"),
 )
 
@@ -55,6 +60,19 @@ APPEND_ONLY_TABLES = (
     "login_attempts",
     "access_grants",
     "alerts",
+    "review_scores",
+    "review_outcomes",
+    "review_approvals",
+    "report_persons",
+    "report_routes",
+    "report_actions",
+    "escalations",
+    "network_alerts",
+    "network_alert_openings",
+    "linkage_models",
+    "linkage_runs",
+    "link_candidates",
+    "link_decisions",
 )
 
 
@@ -202,6 +220,23 @@ class Report(Base):
     trigger: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(SealedText("reports.summary"))
     delay_reason: Mapped[str | None] = mapped_column(Text)
+    # 'report', or 'exemption_record': the reporter's reasoning that the exemption applied,
+    # kept (never silently dropped) but not routed.
+    kind: Mapped[str] = mapped_column(String(20), server_default="report")
+    urgent: Mapped[bool] = mapped_column(server_default=false())
+    learned_on: Mapped[date | None] = mapped_column(Date)
+    delay_kind: Mapped[str | None] = mapped_column(String(20))
+    reporter_role: Mapped[str | None] = mapped_column(String(40))
+    reporter_setting: Mapped[str | None] = mapped_column(String(200))
+    # Exactly what was submitted (canonical JSON, sealed) and its SHA-256, which the receipt
+    # and the ledger entry both carry.
+    submission: Mapped[str | None] = mapped_column(SealedText("reports.submission"))
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("uq_reports_idempotency_key", "idempotency_key", unique=True),
+        Index("ix_reports_reporter_user_id", "reporter_user_id"),
+    )
 
 
 class ReportAnnotation(Base):
@@ -466,3 +501,390 @@ class Alert(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
+
+
+# --- Mandatory reporting (caselink.reporting) ---------------------------------------------
+
+
+class ReportPerson(Base):
+    """A person a report names: the child, a suspect, anyone else involved. Append-only."""
+
+    __tablename__ = "report_persons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    age: Mapped[int | None] = mapped_column(Integer)
+    school: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    vehicle: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(SealedText("report_persons.description"))
+    __table_args__ = (CheckConstraint("role IN ('child', 'suspect', 'other')", name="role"),)
+
+
+class ReportRoute(Base):
+    """Where a report was sent: an agency's inbox, or the national triage queue when the
+    child's area is unknown. A report always has at least one route. Append-only."""
+
+    __tablename__ = "report_routes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    queue: Mapped[str] = mapped_column(String(20))
+    routed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    routed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (
+        CheckConstraint("queue IN ('agency', 'national_triage')", name="queue"),
+        CheckConstraint("queue = 'national_triage' OR agency_id IS NOT NULL", name="agency"),
+    )
+
+
+class ReportAction(Base):
+    """Something an officer did with a report: acknowledged it, asked for information, linked
+    it to a case, closed it (with a reason), approved a closure. A report's status is read
+    from these; nothing about the report itself ever changes. Append-only."""
+
+    __tablename__ = "report_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("report_routes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    category: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(SealedText("report_actions.note"))
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('acknowledge', 'request_information', 'provide_information', "
+            "'link_case', 'open_case', 'close', 'request_closure', 'approve_closure', "
+            "'refuse_closure', 'route')",
+            name="kind",
+        ),
+    )
+
+
+class Escalation(Base):
+    """One step up the chain for an unacknowledged route. (route, level) is unique, so a
+    worker that crashes and runs again cannot escalate twice. Append-only."""
+
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("report_routes.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    escalated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("route_id", "level", name="uq_escalations_route_level"),)
+
+
+class OutboundMail(Base):
+    """A message waiting to be sent, written in the same transaction as what caused it (the
+    outbox pattern), so a crash can delay mail but never lose it. `key` is unique, so the
+    same notice is never queued twice; its Message-ID is stable across retries."""
+
+    __tablename__ = "outbound_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Historical case review (caselink.review) ---------------------------------------------
+
+
+class ReviewCase(Base):
+    """A closed case imported for review, as the force's file recorded it, and where its
+    review stands. The imported facts never change; status, claim, score and outcome do, and
+    every such change is ledgered."""
+
+    __tablename__ = "review_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    force_area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    offence_from: Mapped[date | None] = mapped_column(Date)
+    reported_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date] = mapped_column(Date)
+    offences: Mapped[str] = mapped_column(String(500))  # ';'-separated offence codes
+    victim_age: Mapped[int | None] = mapped_column(Integer)
+    victim_count: Mapped[int] = mapped_column(Integer)
+    closure_outcome: Mapped[str] = mapped_column(String(32))
+    closure_reason: Mapped[str] = mapped_column(String(32))
+    closure_note: Mapped[str | None] = mapped_column(SealedText("review_cases.closure_note"))
+    suspects_interviewed: Mapped[str | None] = mapped_column(String(8))
+    missing_episodes: Mapped[int | None] = mapped_column(Integer)
+    # Recorded so that they can be counted; never read by scoring (see caselink.review.scoring).
+    victim_ethnicity: Mapped[str | None] = mapped_column(String(100))
+    victim_nationality: Mapped[str | None] = mapped_column(String(100))
+    victim_religion: Mapped[str | None] = mapped_column(String(100))
+    suspect_ethnicities: Mapped[str | None] = mapped_column(String(500))
+    suspect_nationalities: Mapped[str | None] = mapped_column(String(500))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    # The review's state.
+    status: Mapped[str] = mapped_column(String(20), server_default="unreviewed")
+    claimed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score_id: Mapped[int | None] = mapped_column(Integer)  # the current review_scores row
+    score: Mapped[int | None] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(8))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('unreviewed', 'in_review', 'awaiting_approval', 'reviewed')",
+            name="status",
+        ),
+        CheckConstraint("closed_on >= reported_on", name="closed_after_reported"),
+        CheckConstraint("victim_count >= 1", name="victim_count"),
+        Index("ix_review_cases_queue", "status", "score"),
+    )
+
+
+class ReviewCaseItem(Base):
+    """A suspect, phone, vehicle or address named in a review case, as given and as the
+    normalised key that finds the same one in other cases."""
+
+    __tablename__ = "review_case_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str] = mapped_column(String(500))
+    __table_args__ = (
+        CheckConstraint("kind IN ('suspect', 'phone', 'vehicle', 'address')", name="kind"),
+        Index("ix_review_case_items_kind_key", "kind", "key"),
+    )
+
+
+class ReviewScore(Base):
+    """One priority score with every factor that made it (JSON) and the version of the
+    weights that produced it. Append-only: a re-score adds a row, the old one stays."""
+
+    __tablename__ = "review_scores"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(8))
+    weights_version: Mapped[str] = mapped_column(String(40))
+    weights_digest: Mapped[str] = mapped_column(String(64))
+    factors: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[date] = mapped_column(Date)
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewOutcome(Base):
+    """A reviewer's outcome for a case, with its reason. Append-only."""
+
+    __tablename__ = "review_outcomes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    score_id: Mapped[int | None] = mapped_column(ForeignKey("review_scores.id"))
+    needs_approval: Mapped[bool]
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('no_action', 'refer_for_reinvestigation', 'referred_to_iopc', "
+            "'victim_to_be_contacted')",
+            name="outcome",
+        ),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+    )
+
+
+class ReviewApproval(Base):
+    """A second reviewer's approval or refusal of an outcome that needs one. Append-only."""
+
+    __tablename__ = "review_approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("review_outcomes.id"), index=True)
+    approved: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="reason_given"),)
+
+
+# --- Network detection (caselink.network) --------------------------------------------------
+
+
+class NetworkRun(Base):
+    """One run of network detection, with the thresholds it used (JSON)."""
+
+    __tablename__ = "network_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # detect (everything) | match (one case)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settings: Mapped[str] = mapped_column(Text)
+    network_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    alert_count: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class Network(Base):
+    """Cases connected through the same people, phones, vehicles or addresses. `signature`
+    is a digest of its members and evidence, so a re-run that finds the same network reuses
+    it (and its alert) instead of storing a copy."""
+
+    __tablename__ = "networks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), unique=True)
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("network_runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("network_runs.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    case_count: Mapped[int] = mapped_column(Integer)
+    victim_count: Mapped[int] = mapped_column(Integer)
+    suspect_count: Mapped[int] = mapped_column(Integer)
+    force_codes: Mapped[str] = mapped_column(String(400))  # ';'-separated, sorted
+    local_authority_codes: Mapped[str] = mapped_column(String(1000))
+    first_on: Mapped[date | None] = mapped_column(Date)
+    last_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("method IN ('component', 'leiden', 'match')", name="method"),)
+
+
+class NetworkForce(Base):
+    """A force area a network's cases lie in: whose analysts it concerns."""
+
+    __tablename__ = "network_forces"
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), primary_key=True)
+    force_area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+
+
+class NetworkNode(Base):
+    """A member of a network: a case, person, phone, vehicle, address or location.
+    `context` marks a common place shown for orientation but not used as evidence."""
+
+    __tablename__ = "network_nodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), index=True)
+    key: Mapped[str] = mapped_column(String(600))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(500))
+    force_code: Mapped[str | None] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    degree: Mapped[int] = mapped_column(Integer)
+    betweenness: Mapped[float]
+    context: Mapped[bool]
+
+
+class NetworkEdge(Base):
+    """One piece of evidence in a network, and the stored row it came from."""
+
+    __tablename__ = "network_edges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), index=True)
+    source_key: Mapped[str] = mapped_column(String(600))
+    target_key: Mapped[str] = mapped_column(String(600))
+    kind: Mapped[str] = mapped_column(String(16))
+    observed_on: Mapped[date | None] = mapped_column(Date)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_record_id: Mapped[int | None] = mapped_column(ForeignKey("person_records.id"))
+    source_table: Mapped[str] = mapped_column(String(32))
+    source_row_id: Mapped[int] = mapped_column(Integer)
+
+
+class NetworkAlert(Base):
+    """A cross-boundary alert: a network spanning forces or local authorities, or a new
+    report matching another force's case. Append-only: an alert never disappears."""
+
+    __tablename__ = "network_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(64), unique=True)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("kind IN ('cross_boundary', 'new_report')", name="kind"),)
+
+
+class NetworkAlertOpening(Base):
+    """Who opened an alert, and when: opening grants an analyst the alert's records."""
+
+    __tablename__ = "network_alert_openings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("network_alerts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    grants_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- Record linkage (caselink.linkage) ------------------------------------------------------
+
+
+class LinkageModelVersion(Base):
+    """A trained linkage model, stored as the JSON document it is saved as (see
+    caselink.linkage.model). Append-only: the model that made a link can always be read back."""
+
+    __tablename__ = "linkage_models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    spec: Mapped[str] = mapped_column(String(64))  # digest of the comparisons it was made for
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+
+
+class LinkageRun(Base):
+    """One linkage run over the stored person records and what it changed. Append-only."""
+
+    __tablename__ = "linkage_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("linkage_models.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    records_read: Mapped[int] = mapped_column(Integer)
+    records_linked: Mapped[int] = mapped_column(Integer)
+    persons_created: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[int] = mapped_column(Integer)
+    finished_at: Mapped[datetime] = _now()
+    __table_args__ = (CheckConstraint("kind IN ('full', 'incremental', 'relink')", name="kind"),)
+
+
+class LinkCandidate(Base):
+    """Two records scored between the review and link thresholds, for an analyst to decide.
+    `evidence` is JSON: each comparison's level and match weight (no personal data).
+    Append-only: a later run adds a new row; the newest row of a pair is the current one."""
+
+    __tablename__ = "link_candidates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("linkage_runs.id"))
+    record_a_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"), index=True)
+    record_b_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"), index=True)
+    match_probability: Mapped[float]
+    match_weight: Mapped[float]
+    evidence: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        UniqueConstraint("run_id", "record_a_id", "record_b_id"),
+        CheckConstraint("record_a_id < record_b_id", name="ordered_pair"),
+    )
+
+
+class LinkDecision(Base):
+    """An analyst's confirmation or rejection of a link between two records, with the reason.
+    Append-only; the newest decision on a pair is the one every later linkage run follows."""
+
+    __tablename__ = "link_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_a_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"))
+    record_b_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"))
+    decision: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("link_candidates.id"))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        CheckConstraint("decision IN ('confirm', 'reject')", name="decision"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        CheckConstraint("record_a_id < record_b_id", name="ordered_pair"),
+        Index("ix_link_decisions_pair", "record_a_id", "record_b_id"),
+    )

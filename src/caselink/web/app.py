@@ -10,7 +10,20 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from caselink import __version__
 from caselink.store.db import Database
-from caselink.web import account, api, casework, health, oversight, pages, signin
+from caselink.web import (
+    account,
+    api,
+    casework,
+    health,
+    linkage,
+    network,
+    oversight,
+    pages,
+    reporting,
+    reporting_api,
+    review,
+    signin,
+)
 from caselink.web.security import SECURE, BadCsrf, Forbidden, SignInRequired
 from caselink.web.templating import render
 
@@ -48,7 +61,21 @@ def create_app(db: Database) -> FastAPI:
     app.state.db = db
     app.mount("/assets", StaticFiles(directory=GOVUK), name="govuk-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, health, signin, casework, account, oversight, api):
+    routers = (
+        pages,
+        health,
+        signin,
+        casework,
+        account,
+        oversight,
+        api,
+        reporting,
+        reporting_api,
+        review,
+        network,
+        linkage,
+    )
+    for module in routers:
         app.include_router(module.router)
     _handle_refusals(app)
 
