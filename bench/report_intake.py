@@ -1,6 +1,6 @@
 """Sustained report intake through the HTTP API on PostgreSQL.
 
-    .venv/bin/python bench/report_intake.py [--seconds 20] [--concurrency 16]
+    .venv/bin/python bench/report_intake.py [--seconds 20] [--concurrency 16] [--workers 1]
 
 Starts PostgreSQL on loopback (as the tests do), serves caselink with one uvicorn process,
 and posts valid mandatory reports as fast as --concurrency clients can, each report
@@ -114,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="server processes, both apps")
     options = parser.parse_args()
     with running_server() as admin_url:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -124,6 +125,10 @@ def main() -> None:
         admin.dispose()
         url = admin_url.rsplit("/", 1)[0] + "/bench_intake"
         bare_url = admin_url.rsplit("/", 1)[0] + "/bench_bare"
+        bare_engine = create_engine(bare_url)
+        with bare_engine.begin() as connection:  # before several workers race to create it
+            connection.execute(text("CREATE TABLE bare_reports (id SERIAL PRIMARY KEY, body TEXT)"))
+        bare_engine.dispose()
         db = Database(url)
         upgrade(db)
         world = reporting_world(db)
@@ -136,12 +141,13 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         port = free_port()
         caselink = [sys.executable, "-m", "caselink", "serve", "--port", str(port)]
+        caselink += ["--workers", str(options.workers)]
         with served(caselink, {"CASELINK_DATABASE_URL": url}, port) as base:
             ours = measure(base, headers, options.seconds, options.concurrency)
         port = free_port()
         bare = [
             sys.executable, "-m", "uvicorn", "--app-dir", "bench", "bare_intake_app:app",
-            "--port", str(port), "--log-level", "warning",
+            "--port", str(port), "--log-level", "warning", "--workers", str(options.workers),
         ]  # fmt: skip
         with served(bare, {"BARE_DATABASE_URL": bare_url}, port) as base:
             baseline = measure(base, {}, options.seconds, options.concurrency)
@@ -156,7 +162,8 @@ def main() -> None:
                      "AND object_type = 'report'")
             ).scalar_one()  # fmt: skip
         db.dispose()
-    print(f"report intake, PostgreSQL, 1 uvicorn process, {options.concurrency} clients, "
+    print(f"report intake, PostgreSQL, {options.workers} uvicorn process(es), "
+          f"{options.concurrency} clients, "
           f"{options.seconds:g} s")  # fmt: skip
     for name, figures in (("caselink", ours), ("bare FastAPI + PostgreSQL insert", baseline)):
         print(

@@ -239,6 +239,7 @@ def demo_code(username: str = typer.Argument(..., help="A demo account's usernam
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (use PostgreSQL)."),
 ) -> None:
     """Serve the web app and the API."""
     import uvicorn
@@ -250,4 +251,15 @@ def serve(
         errors.print("The database schema is not current: run `caselink db upgrade` first.")
         raise typer.Exit(1)
     console.print(f"caselink is serving on http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+        return
+    db.dispose()
+    uvicorn.run(
+        "caselink.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )

@@ -1,6 +1,7 @@
 """Who is acting: a signed-in user with the scope that follows from their agency and area."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,44 @@ class Principal:
 
     def allows(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
+
+
+# The columns a principal is made from, for callers that fetch them in one query.
+IDENTITY = (
+    User.id.label("user_id"),
+    User.username,
+    User.display_name,
+    User.role,
+    User.agency_id,
+    User.supervisor_id,
+    Agency.code.label("agency_code"),
+    Agency.kind.label("agency_kind"),
+    Area.id.label("area_id"),
+    Area.kind.label("area_kind"),
+    Area.parent_id.label("area_parent_id"),
+)
+
+
+def principal_from_row(row: Any, scopes: frozenset[str] | None = None) -> Principal:
+    """A principal from IDENTITY's columns (users outer-joined to agencies and areas)."""
+    force_area_id = local_authority_id = None
+    if row.area_kind == AreaKind.LOCAL_AUTHORITY.value:
+        local_authority_id, force_area_id = row.area_id, row.area_parent_id
+    elif row.area_id is not None:
+        force_area_id = row.area_id
+    return Principal(
+        user_id=row.user_id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        agency_id=row.agency_id,
+        agency_code=row.agency_code,
+        agency_kind=AgencyKind(row.agency_kind) if row.agency_kind else None,
+        force_area_id=force_area_id,
+        local_authority_id=local_authority_id,
+        supervisor_id=row.supervisor_id,
+        scopes=scopes,
+    )
 
 
 def principal_for(

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caselink.access.principal import Principal, principal_for
+from caselink.access.principal import IDENTITY, Principal, principal_from_row
 from caselink.access.sessions import utcnow
 from caselink.ledger import Action, record
-from caselink.store.models import ApiToken, User
+from caselink.store.models import Agency, ApiToken, Area, User
 
 SCOPES = {
     "cases:read": "read cases you may see",
@@ -58,13 +58,17 @@ def principal_for_token(
     db_session: Session, token: str, now: datetime | None = None
 ) -> Principal | None:
     now = now or utcnow()
-    row = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    if row is None or row.revoked_at is not None:
+    # One query: this runs on every API request.
+    row = db_session.execute(
+        select(ApiToken.revoked_at, ApiToken.expires_at, ApiToken.scopes, User.active, *IDENTITY)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .outerjoin(Area, Area.id == Agency.area_id)
+        .where(ApiToken.token_hash == _hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None or not row.active:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
     if expires <= now:
         return None
-    user = db_session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return principal_for(db_session, user, frozenset(row.scopes.split()))
+    return principal_from_row(row, frozenset(row.scopes.split()))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from caselink.access.principal import Principal
@@ -73,7 +73,9 @@ def file_report(
     content = submission.canonical_json()
     digest = hashlib.sha256(content.encode()).hexdigest()
     key = _key(principal, idempotency_key)
-    earlier = _earlier(session, principal, digest, key, now - rules.duplicate_window)
+    # The same content again within minutes is a repeat whatever its key (a reloaded form);
+    # a repeated key is found by the insert itself (below).
+    earlier = _earlier(session, principal, digest, None, now - rules.duplicate_window)
     if earlier is not None:
         return earlier
     kind = "exemption_record" if submission.exemption else "report"
@@ -98,17 +100,18 @@ def file_report(
         "content_digest": digest,
         "idempotency_key": key,
     }
-    try:
-        # A savepoint: if a concurrent double-submit wins the unique key, this one returns
-        # the winner's report instead of failing the request.
-        with session.begin_nested():
-            report_id = session.execute(
-                insert(Report).values(**values).returning(Report.id)
-            ).scalar_one()
-    except IntegrityError:
+    # ON CONFLICT DO NOTHING: a concurrent double-submit with the same key loses the race
+    # quietly and returns the winner's report instead of failing the request.
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Report)
+    report_id = session.execute(
+        statement.values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Report.id)
+    ).scalar_one_or_none()
+    if report_id is None:
         again = _earlier(session, principal, digest, key, now - rules.duplicate_window)
-        if again is None:
-            raise
+        assert again is not None, "a conflicting report must exist"
         return again
     _people(session, report_id, submission)
     routed: list[Destination] = []

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from caselink import __version__
+from caselink.config import Settings
 from caselink.store.db import Database
 from caselink.web import (
     account,
@@ -89,6 +90,12 @@ def create_app(db: Database) -> FastAPI:
         return response
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory` and `caselink serve --workers N`: each worker process makes
+    its own app and connection pool from CASELINK_DATABASE_URL."""
+    return create_app(Database(Settings.from_env().database_url))
 
 
 def _is_api(request: Request) -> bool:

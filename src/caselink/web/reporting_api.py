@@ -107,6 +107,8 @@ def file_report(
     except intake.KeyReused as reused:
         return JSONResponse({"detail": str(reused)}, status_code=409)
     if not filed.duplicate:
+        # Commit now, not after the response is built: the ledger's lock is held until then.
+        db_session.commit()
         return JSONResponse(receipts.for_new_report(filed), status_code=201)
     view = inbox.find(db_session, principal, filed.reference, ledger_read=False)
     assert view is not None
