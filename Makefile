@@ -45,6 +45,7 @@ demo: install assets
 	@if [ ! -f $(DEMO_DIR)/manifest.json ]; then \
 	  $(BIN)/caselink synth --records $(DEMO_RECORDS) --out $(DEMO_DIR) --seed 1; fi
 	$(BIN)/caselink load $(DEMO_DIR)
+	$(BIN)/caselink link --store
 	@if [ ! -f $(DEMO_DIR)/closed-cases.csv ]; then \
 	  $(BIN)/caselink review synth --cases 3000 --out $(DEMO_DIR)/closed-cases.csv --seed 1; fi
 	$(BIN)/caselink review import $(DEMO_DIR)/closed-cases.csv

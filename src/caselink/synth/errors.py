@@ -61,8 +61,10 @@ def typo(s: str, rng: random.Random) -> str:
 
 def swap_day_and_month(dob: date) -> str | None:
     """The date with day and month swapped (US-style entry), or None if that is not a
-    date or is the same date."""
+    date, is the same date, or would lie in the future (systems refuse those at entry)."""
     if dob.day > 12 or dob.day == dob.month:
+        return None
+    if date(dob.year, dob.day, dob.month) > TODAY:
         return None
     return f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}"
 

@@ -1,0 +1,302 @@
+"""English given names and the short forms, pet forms and spellings recorded in their place.
+
+Compiled from common usage in England and Wales, independently of the synthetic generator:
+it has to hold for records the generator never wrote. A name belongs to every group it
+appears in (``Chris`` is short for Christopher, Christine, Christina and Christian), so a
+lookup returns a set of formal names, never a single guess.
+"""
+
+from functools import cache
+
+# Formal name: the forms agencies record in its place. Lower case, letters only.
+SHORT_FORMS: dict[str, str] = {
+    # Women's names
+    "abigail": "abby abbie abi gail",
+    "adelaide": "addie ada",
+    "agnes": "aggie nessa",
+    "alexandra": "alex alexa alix lexi lexie sasha sandra sandy ali",
+    "alexis": "alex lexi",
+    "alice": "ali allie",
+    "alison": "ali ally allie",
+    "amanda": "mandy manda",
+    "amelia": "millie milly mia",
+    "angela": "angie ange",
+    "anne": "annie nan nancy",
+    "annabel": "anna bella belle",
+    "antonia": "toni",
+    "barbara": "barb barbie babs",
+    "beatrice": "bea trixie beatrix",
+    "bernadette": "bernie detta",
+    "bridget": "biddy bridie",
+    "camilla": "milla millie cami",
+    "caroline": "carrie caro carol lina",
+    "cassandra": "cass cassie sandra",
+    "catherine": "cath cathy kate katie kath kathy cat kit kitty",
+    "charlotte": "charlie lottie lotte char",
+    "christina": "chris chrissy tina christie kristy",
+    "christine": "chris chrissie tina christie",
+    "clementine": "clem clemmie",
+    "constance": "connie",
+    "cynthia": "cindy",
+    "danielle": "dani danni elle",
+    "deborah": "debbie debs deb debra",
+    "dorothy": "dot dottie dolly dora",
+    "eleanor": "ellie ella nell nellie nora elle lena",
+    "elizabeth": "liz lizzie lizzy beth betty bet bess bessie eliza elsie libby lisa liza betsy",
+    "emily": "em emmy millie emmie",
+    "emma": "em emmy",
+    "evelyn": "evie eve",
+    "florence": "flo florrie flossie",
+    "frances": "fran frankie fanny francie",
+    "gabriella": "gabby gabi ella brie",
+    "geraldine": "gerry geri dina",
+    "georgina": "georgie gina george",
+    "gillian": "gill jill gilly",
+    "gwendolyn": "gwen wendy",
+    "harriet": "hattie harry hatty",
+    "helen": "nell nellie lena",
+    "henrietta": "hettie etta henny",
+    "isabella": "bella izzy issy isabel isobel belle",
+    "isabelle": "bella izzy issy belle",
+    "jacqueline": "jackie jacqui jacky",
+    "jane": "janie jenny",
+    "janet": "jan jannie",
+    "jennifer": "jen jenny jenna jenni",
+    "jessica": "jess jessie jessy",
+    "joanna": "jo joanne jojo",
+    "josephine": "jo josie jojo",
+    "judith": "judy jude",
+    "julia": "jules julie",
+    "katherine": "kate katie kath kathy kat kit kitty cath cathy kay",
+    "kathleen": "kath kathy kate katie",
+    "kimberley": "kim kimmy kimberly",
+    "lauren": "laurie loz",
+    "leonora": "leo nora",
+    "lillian": "lily lil lilly",
+    "louisa": "lou lulu",
+    "louise": "lou lulu",
+    "lucinda": "lucy cindy",
+    "madeleine": "maddie maddy madeline madelyn",
+    "margaret": "maggie meg peggy peg marge madge molly greta daisy mags",
+    "maria": "mia",
+    "marjorie": "marge margie",
+    "martha": "marty mattie patty",
+    "mary": "molly polly mae may mamie",
+    "matilda": "tilly tilda matty",
+    "melanie": "mel",
+    "melissa": "mel missy lissa",
+    "michelle": "shell shelley chelle",
+    "natalie": "nat nattie",
+    "natasha": "tasha tash nat",
+    "nicola": "nicky nikki nic nicki",
+    "olivia": "liv livvy livia ollie",
+    "pamela": "pam",
+    "patricia": "pat patty patsy trish tricia trisha",
+    "penelope": "penny pen",
+    "philippa": "pippa pip phil",
+    "priscilla": "cilla prissy",
+    "rebecca": "becky becca bex beck",
+    "rosalind": "ros roz rosie",
+    "rosemary": "rosie rose",
+    "samantha": "sam sammy sammie",
+    "sarah": "sally sadie sara",
+    "sophia": "sophie soph",
+    "stephanie": "steph stevie",
+    "susan": "sue susie suzy suzie",
+    "suzanne": "sue susie suzy",
+    "teresa": "tess tessa terri terry",
+    "theresa": "tess tessa terri terry",
+    "valerie": "val",
+    "veronica": "ronnie nicky",
+    "victoria": "vicky vikki vic tori toria",
+    "virginia": "ginny ginger",
+    "wilhelmina": "mina willa minnie",
+    "winifred": "winnie freda",
+    "yvonne": "von",
+    "zoe": "zoey",
+    # Men's names
+    "aaron": "ron ronnie",
+    "abraham": "abe",
+    "adrian": "ade",
+    "albert": "al bert bertie",
+    "alexander": "alex alec sandy xander lex al",
+    "alfred": "alf alfie fred freddie",
+    "alistair": "ali al",
+    "andrew": "andy drew",
+    "anthony": "tony ant",
+    "archibald": "archie baldie",
+    "arthur": "art artie",
+    "barnaby": "barney",
+    "bartholomew": "bart barty",
+    "benedict": "ben benny",
+    "benjamin": "ben benny benji",
+    "bernard": "bernie barney",
+    "bradley": "brad",
+    "callum": "cal",
+    "cameron": "cam",
+    "charles": "charlie chas chuck chaz",
+    "christian": "chris",
+    "christopher": "chris kit topher",
+    "clifford": "cliff",
+    "cornelius": "neil con",
+    "daniel": "dan danny",
+    "david": "dave davey davy",
+    "dominic": "dom",
+    "donald": "don donnie",
+    "douglas": "doug dougie",
+    "edmund": "ed eddie ned ted",
+    "edward": "ed eddie eddy ted teddy ned",
+    "edwin": "ed eddie",
+    "elijah": "eli",
+    "ernest": "ernie",
+    "eugene": "gene",
+    "francis": "frank frankie fran",
+    "frederick": "fred freddie freddy fritz",
+    "gabriel": "gabe",
+    "geoffrey": "geoff jeff",
+    "gerald": "gerry jerry",
+    "gilbert": "gil bert",
+    "gordon": "gordie",
+    "gregory": "greg",
+    "harold": "harry hal",
+    "harrison": "harry",
+    "henry": "harry hal hank",
+    "herbert": "herb bert",
+    "howard": "howie",
+    "hugh": "hughie",
+    "isaac": "ike zac",
+    "jacob": "jake jakey",
+    "james": "jim jimmy jimbo jamie jamesy",
+    "jeffrey": "jeff",
+    "jeremy": "jez jerry",
+    "jonathan": "jon jonny jonty johnny nathan",
+    "john": "johnny jack jock",
+    "joseph": "joe joey jo",
+    "joshua": "josh",
+    "kenneth": "ken kenny",
+    "kevin": "kev",
+    "lawrence": "larry laurie lol",
+    "leonard": "len lenny leo",
+    "leonardo": "leo",
+    "lewis": "lew lou",
+    "louis": "lou lewis",
+    "malcolm": "mal",
+    "matthew": "matt matty mattie",
+    "maximilian": "max",
+    "maxwell": "max",
+    "michael": "mike mick micky mikey mickey",
+    "mohammed": "mo",
+    "nathan": "nat nate",
+    "nathaniel": "nat nate nathan",
+    "nicholas": "nick nicky nico",
+    "oliver": "ollie olly",
+    "oscar": "ossie",
+    "patrick": "pat paddy",
+    "peter": "pete",
+    "philip": "phil pip",
+    "raymond": "ray",
+    "reginald": "reg reggie",
+    "richard": "rich rick ricky richie dick",
+    "robert": "rob robbie bob bobby bert rab",
+    "rodney": "rod",
+    "ronald": "ron ronnie",
+    "rupert": "rupe",
+    "samuel": "sam sammy",
+    "sebastian": "seb",
+    "simon": "si",
+    "stanley": "stan",
+    "stephen": "steve stevie",
+    "steven": "steve stevie",
+    "stuart": "stu",
+    "terence": "terry tel",
+    "theodore": "theo ted teddy",
+    "thomas": "tom tommy",
+    "timothy": "tim timmy",
+    "tobias": "toby",
+    "victor": "vic",
+    "vincent": "vince vinny",
+    "walter": "walt wally",
+    "william": "will bill billy willie liam wills",
+    "zachary": "zach zac zack",
+}
+
+# Spellings of one name, each as good as the others.
+SPELLINGS: tuple[str, ...] = (
+    "aisha ayesha aysha aishah",
+    "alan allan allen",
+    "ann anne anna",
+    "brian bryan",
+    "caitlin caitlyn kaitlyn katelyn",
+    "carl karl",
+    "catherine katherine kathryn catharine katharine",
+    "chloe chloey",
+    "claire clare",
+    "elisabeth elizabeth",
+    "ellie elly",
+    "eve eva",
+    "freya freja",
+    "geoffrey jeffrey",
+    "grace gracie",
+    "hannah hanna",
+    "isabel isobel isabelle isabella",
+    "jon john",
+    "kimberley kimberly",
+    "lewis louis",
+    "lily lilly lillie",
+    "madeleine madeline madelyn",
+    "mathew matthew",
+    "megan meghan",
+    "mohammed muhammad mohammad mohamed muhammed mohamad",
+    "neil neal",
+    "philip phillip",
+    "rachel rachael",
+    "rebecca rebekah",
+    "sara sarah",
+    "sean shaun shawn",
+    "sophie sophia",
+    "stephen steven",
+    "stuart stewart",
+    "theresa teresa",
+    "zachary zachery",
+    "zoe zoey",
+)
+
+
+@cache
+def _groups() -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for formal, short in SHORT_FORMS.items():
+        groups.setdefault(formal, set()).add(formal)
+        for form in short.split():
+            groups.setdefault(form, set()).add(formal)
+    for spelling in SPELLINGS:
+        forms = spelling.split()
+        for form in forms:
+            groups.setdefault(form, set()).update(forms)
+    # A formal name that is also a spelling of another belongs to both groups.
+    for _name, formals in list(groups.items()):
+        extra: set[str] = set()
+        for formal in formals:
+            extra |= groups.get(formal, set())
+        formals |= extra
+    return {name: frozenset(formals | {name}) for name, formals in groups.items()}
+
+
+def name_forms(name: str) -> frozenset[str]:
+    """Every formal name `name` may stand for, including itself (lower-case input)."""
+    return _groups().get(name, frozenset((name,)))
+
+
+@cache
+def _formal() -> frozenset[str]:
+    names = set(SHORT_FORMS)
+    for spelling in SPELLINGS:
+        names.update(spelling.split())
+    return frozenset(names)
+
+
+def name_key(name: str) -> str:
+    """One key shared by a name, its spellings and its unambiguous short forms
+    (bob, bobby, rob -> robert), for blocking; ambiguous short forms pick one formal name."""
+    formal = [form for form in name_forms(name) if form in _formal()]
+    return min(formal) if formal else name

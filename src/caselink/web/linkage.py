@@ -1,0 +1,205 @@
+"""Pages for reviewing uncertain links: the queue, one pair with its evidence, and the
+analyst's confirm or reject. Thin: the queue, the policy and the decision do the work."""
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access import policy
+from caselink.access.principal import Principal
+from caselink.ledger import Action, record
+from caselink.linkage import decisions, queue
+from caselink.linkage.evidence import Evidence
+from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+CANDIDATE_ID = Path(ge=1, le=2**31 - 1)
+
+# Waterfall geometry, in SVG user units.
+CHART_WIDTH = 640
+ROW_HEIGHT = 30
+BAR_HEIGHT = 20
+
+
+@dataclass(frozen=True)
+class WaterfallBar:
+    name: str
+    label: str
+    weight: float
+    x: float
+    y: float
+    width: float
+    colour: str  # a GOV.UK colour: green for, red against, blue for the prior and total
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    bars: list[WaterfallBar]
+    height: int
+    zero_x: float
+
+
+def waterfall(evidence: Evidence) -> Waterfall:
+    """Each bar starts where the running total stands and moves it by the bar's weight;
+    the last bar is the total. Drawn as SVG shapes, so no inline style is needed."""
+    steps: list[tuple[str, str, float, float, float]] = []  # name, label, weight, from, to
+    total = 0.0
+    for bar in evidence.bars:
+        steps.append((bar.comparison, bar.label, bar.weight, total, total + bar.weight))
+        total += bar.weight
+    steps.append(("match weight", "all the evidence together", total, 0.0, total))
+    low = min([0.0] + [min(a, b) for *_, a, b in steps])
+    high = max([0.0] + [max(a, b) for *_, a, b in steps])
+    scale = CHART_WIDTH / max(high - low, 1.0)
+    bars = []
+    for index, (name, label, weight, start, end) in enumerate(steps):
+        if index == 0 or index == len(steps) - 1:
+            colour = "#1d70b8"
+        else:
+            colour = "#00703c" if weight > 0 else "#d4351c" if weight < 0 else "#b1b4b6"
+        bars.append(
+            WaterfallBar(
+                name=name.replace("_", " "),
+                label=label,
+                weight=weight,
+                x=round((min(start, end) - low) * scale, 1),
+                y=index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2,
+                width=max(round(abs(end - start) * scale, 1), 1.0),
+                colour=colour,
+            )
+        )
+    return Waterfall(bars, len(steps) * ROW_HEIGHT, round(-low * scale, 1))
+
+
+def _reviewer(current: Visit) -> Principal:
+    principal = signed_in(current)
+    if not policy.may_see_link_reviews(principal):
+        raise Forbidden()
+    return principal
+
+
+def _not_found(request: Request, current: Visit) -> Response:
+    return render(
+        request,
+        "message.html",
+        current.principal,
+        current.csrf_token,
+        heading="Page not found",
+        paragraphs=["There is no such proposed link that you may see."],
+        link=("/linkage/review", "Go to the link review queue"),
+        status_code=404,
+    )
+
+
+@router.get("/linkage/review")
+def review_queue(
+    request: Request,
+    page: int = Query(1, ge=1, le=100_000),
+    done: str = Query("", max_length=10),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = _reviewer(current)
+    rows, total = queue.open_queue(db_session, principal, page)
+    record(db_session, principal.actor, Action.READ, "link_review_queue", f"page {page}")
+    pages = max(1, -(-total // queue.PAGE_SIZE))
+    return render(
+        request,
+        "linkage/queue.html",
+        principal,
+        current.csrf_token,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        done=done if done in ("confirm", "reject") else "",
+    )
+
+
+def _pair_page(
+    request: Request,
+    current: Visit,
+    principal: Principal,
+    found: queue.Review,
+    errors: dict[str, str] | None = None,
+    verdict: str = "",
+    reason: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "linkage/pair.html",
+        principal,
+        current.csrf_token,
+        review=found,
+        fields=queue.SHOWN_FIELDS,
+        chart=waterfall(found.evidence),
+        may_decide=policy.may_decide_links(principal) and found.decided is None,
+        errors=errors or {},
+        verdict=verdict,
+        reason=reason,
+        status_code=status_code,
+    )
+
+
+@router.get("/linkage/review/{candidate_id}")
+def review_pair(
+    request: Request,
+    candidate_id: int = CANDIDATE_ID,
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = _reviewer(current)
+    found = queue.review(db_session, principal, candidate_id)
+    if found is None:
+        return _not_found(request, current)
+    record(db_session, principal.actor, Action.READ, "link_candidate", candidate_id)
+    return _pair_page(request, current, principal, found)
+
+
+@router.post("/linkage/review/{candidate_id}")
+def decide_pair(
+    request: Request,
+    candidate_id: int = CANDIDATE_ID,
+    verdict: str = Form("", max_length=10),
+    reason: str = Form("", max_length=5000),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = _reviewer(current)
+    check_csrf(current, csrf_token)
+    if not policy.may_decide_links(principal):
+        raise Forbidden()
+    candidate = queue.find(db_session, principal, candidate_id)
+    found = queue.review(db_session, principal, candidate_id)
+    if candidate is None or found is None:
+        return _not_found(request, current)
+    if found.decided is not None:
+        return _pair_page(
+            request,
+            current,
+            principal,
+            found,
+            errors={"verdict": "This pair has already been decided"},
+            status_code=409,
+        )
+    try:
+        decisions.decide(db_session, principal.actor, candidate, verdict, reason)
+    except decisions.DecisionRefused as refused:
+        field = "reason" if "reason" in str(refused) else "verdict"
+        return _pair_page(
+            request,
+            current,
+            principal,
+            found,
+            errors={field: str(refused)},
+            verdict=verdict,
+            reason=reason,
+            status_code=400,
+        )
+    return RedirectResponse(f"/linkage/review?done={verdict}", status_code=303)

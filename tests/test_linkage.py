@@ -1,0 +1,255 @@
+"""Record linkage on files: normalisation, the comparisons' evidence, the model as data,
+clustering under analysts' decisions, accuracy, and the `caselink link` command."""
+
+import csv
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from caselink.cli import app
+from caselink.linkage import febrl
+from caselink.linkage.clusters import cluster
+from caselink.linkage.engine import Backend, score
+from caselink.linkage.evaluate import evaluate
+from caselink.linkage.evidence import PRIOR, from_prediction
+from caselink.linkage.ids import assign_person_ids
+from caselink.linkage.link import Linkage, link
+from caselink.linkage.model import LinkageModel, load_model, save_model
+from caselink.linkage.nicknames import name_forms, name_key
+from caselink.linkage.normalise import (
+    email_parts,
+    name_tokens,
+    nhs_number,
+    phone_e164,
+    postcode_parts,
+    prepare,
+    swap_day_month,
+)
+from caselink.linkage.records import INTERCHANGE_COLUMNS, read_records
+from caselink.synth import generate
+
+logging.getLogger("splink").setLevel(logging.ERROR)
+VALID_NHS = "9434765919"  # check digit 9 is right
+INVALID_NHS = "9434765918"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("linkage-synth")
+    generate(path, 2_000, seed=11)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(synthetic: Path) -> Linkage:
+    """Trained once per module: 2,000 records is the smallest set the model trains on."""
+    records = read_records(synthetic / "person_records.csv").records
+    return link(records, Backend())
+
+
+def _person(**values: str) -> dict[str, str]:
+    row = dict.fromkeys(INTERCHANGE_COLUMNS, "")
+    row.update(values)
+    return row
+
+
+def _evidence(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Comparison -> level label for a pair scored with the model's priors."""
+    frame = prepare(pd.DataFrame([a, b]))
+    pairs = score(frame, LinkageModel(), Backend(), min_probability=0.0, explain=True)
+    assert len(pairs) == 1, "the blocking rules should find this pair"
+    return {bar.comparison: bar.label for bar in from_prediction(pairs.iloc[0]).bars}
+
+
+# --- Normalising English records ----------------------------------------------------------
+
+
+def test_an_nhs_number_failing_its_check_digit_is_missing_not_evidence() -> None:
+    assert nhs_number("943 476 5919") == VALID_NHS
+    assert nhs_number(INVALID_NHS) is None
+    a = _person(record_id="a", given_name="Ann", family_name="Lee", nhs_number=INVALID_NHS)
+    b = _person(record_id="b", given_name="Tom", family_name="Ray", nhs_number=INVALID_NHS)
+    a["phone"] = b["phone"] = "07700 900123"  # so that blocking pairs them
+    assert _evidence(a, b)["nhs_number"] == "missing on one record or both"
+    a["nhs_number"] = b["nhs_number"] = VALID_NHS
+    assert _evidence(a, b)["nhs_number"] == "same NHS number"
+
+
+def test_postcodes_split_into_unit_sector_and_district() -> None:
+    assert postcode_parts("sw1a1aa") == ("SW1A 1AA", "SW1A 1", "SW1A")
+    assert postcode_parts(" M1 4BT ") == ("M1 4BT", "M1 4", "M1")
+    assert postcode_parts("2600") == ("2600", None, "2600")  # not British: kept as written
+    assert postcode_parts("") == (None, None, None)
+
+
+def test_phones_and_emails_are_normalised_and_placeholders_dropped() -> None:
+    assert phone_e164("07700 900123") == phone_e164("+44 (0)7700 900123") == "+447700900123"
+    assert phone_e164("0044 7700 900123") == "+447700900123"
+    assert phone_e164("00000000000") is None
+    assert email_parts(" Jo.Smith@Example.org ") == ("jo.smith@example.org", "jo.smith")
+    assert email_parts("none@none.com") == (None, None)
+    assert email_parts("not an email") == (None, None)
+
+
+def test_names_lose_titles_accents_and_placeholders() -> None:
+    assert name_tokens("Mrs Zoë  O'Brien-Smith", drop_titles=True) == ["zoe", "obrien", "smith"]
+    assert name_tokens("UNKNOWN") == []
+    assert {"robert"} <= name_forms("bob") and name_key("bobby") == name_key("robert")
+    assert swap_day_month("2010-03-04") == "2010-04-03"
+    assert swap_day_month("2010-03-13") is None  # no 13th month
+
+
+# --- The comparisons --------------------------------------------------------------------------
+
+
+def test_nicknames_swapped_names_and_swapped_day_and_month_are_recognised() -> None:
+    a = _person(
+        record_id="a", given_name="Robert", family_name="Hughes", date_of_birth="2009-03-04"
+    )
+    b = _person(record_id="b", given_name="Bob", family_name="Hughes", date_of_birth="2009-04-03")
+    found = _evidence(a, b)
+    assert found["given_name"] == "nickname or other spelling of the same name"
+    assert found["date_of_birth"] == "day and month swapped"
+    c = _person(
+        record_id="c", given_name="Hughes", family_name="Robert", date_of_birth="2009-03-04"
+    )
+    assert _evidence(a, c)["given_name"] == "given and family names swapped"
+
+
+def test_ethnicity_and_nationality_never_reach_the_model(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([*INTERCHANGE_COLUMNS, "ethnicity", "nationality", "religion"])
+        writer.writerow(["R1", "POL", "Ann", "Lee", "", "", "", "", "", "", "", "X", "Y", "Z"])
+    records = read_records(path).records
+    assert list(records.columns) == list(INTERCHANGE_COLUMNS)
+    assert not {"ethnicity", "nationality", "religion"} & set(prepare(records).columns)
+
+
+# --- The model as data ------------------------------------------------------------------------
+
+
+def test_the_trained_model_is_saved_versioned_and_reloads(trained: Linkage, tmp_path: Path) -> None:
+    first = save_model(trained.model, tmp_path)
+    second = save_model(trained.model, tmp_path)
+    assert (first.name, second.name) == ("linkage-model-v0001.json", "linkage-model-v0002.json")
+    document = json.loads(first.read_text())
+    assert document["splink_settings"]["comparisons"], "Splink's own settings are kept too"
+    reloaded = load_model(tmp_path)
+    assert reloaded.version == 2
+    assert reloaded.parameters == trained.model.parameters
+    document["spec"] = "0" * 64
+    first.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="other comparisons"):
+        load_model(first)
+
+
+def test_a_trained_model_links_synthetic_records_accurately(
+    trained: Linkage, synthetic: Path
+) -> None:
+    truth = pd.read_csv(synthetic / "truth_clusters.csv", dtype=str)
+    result = evaluate(trained.persons, truth)
+    assert trained.model.trained_on_records == 2_000
+    assert result.pairwise.f1 >= 0.97, result.lines()
+    assert result.cluster.f1 >= 0.97, result.lines()
+
+
+def test_evidence_sums_to_the_match_weight(trained: Linkage, synthetic: Path) -> None:
+    records = prepare(read_records(synthetic / "person_records.csv").records.head(300))
+    pairs = score(records, trained.model, Backend(), min_probability=0.5, explain=True)
+    evidence = from_prediction(pairs.iloc[0])
+    assert evidence.bars[0].comparison == PRIOR
+    assert sum(b.weight for b in evidence.bars) == pytest.approx(evidence.match_weight, abs=0.01)
+
+
+# --- Clusters, decisions and stable ids -------------------------------------------------------
+
+
+def test_a_rejected_pair_is_never_joined_even_through_other_records() -> None:
+    pairs = [("a", "b", 0.99), ("b", "c", 0.98), ("c", "d", 0.97)]
+    together = cluster("abcd", pairs, threshold=0.9).cluster_of
+    assert len(set(together.values())) == 1
+    apart = cluster("abcd", pairs, threshold=0.9, rejected=[("a", "c")]).cluster_of
+    assert apart["a"] != apart["c"]
+    confirmed = cluster("abcd", [], threshold=0.9, confirmed=[("a", "d")]).cluster_of
+    assert confirmed["a"] == confirmed["d"]
+
+
+def test_two_existing_persons_are_never_merged_by_a_run() -> None:
+    result = cluster("abc", [("a", "c", 0.99), ("b", "c", 0.99)], threshold=0.9,
+                     anchors={"a": "P1", "b": "P2"})  # fmt: skip
+    assert result.cluster_of["a"] != result.cluster_of["b"]
+    assert result.refused and "existing persons" in result.refused[0][2]
+
+
+def test_person_ids_are_stable_across_runs() -> None:
+    first = assign_person_ids({"r1": "g", "r2": "g", "r3": "h"})
+    again = assign_person_ids({"r1": "x", "r2": "x", "r3": "y"})
+    assert first == again, "the same grouping gives the same ids without earlier output"
+    grown = assign_person_ids({"r1": "x", "r2": "x", "r3": "y", "r4": "x"}, previous=first)
+    assert grown["r4"] == grown["r1"] == first["r1"] and grown["r3"] == first["r3"]
+
+
+# --- Accuracy measures and FEBRL ----------------------------------------------------------------
+
+
+def test_pairwise_and_cluster_scores_on_a_small_example() -> None:
+    truth = pd.DataFrame({"record_id": list("abcd"), "person_id": ["1", "1", "1", "2"]})
+    predicted = pd.DataFrame({"record_id": list("abcd"), "person_id": ["x", "x", "y", "y"]})
+    result = evaluate(predicted, truth)
+    assert (result.pairwise.true_positives, result.pairwise.predicted) == (1, 2)
+    assert result.pairwise.actual == 3
+    assert result.cluster.true_positives == 0
+
+
+def test_febrl_maps_onto_the_interchange_format_offline() -> None:
+    records, truth = febrl.load("febrl1")
+    assert list(records.columns) == list(INTERCHANGE_COLUMNS)
+    assert len(records) == len(truth) == 1_000
+    assert truth["person_id"].nunique() == 500
+    assert records["date_of_birth"].str.fullmatch(r"(\d{4}-\d{2}-\d{2})?").all()
+
+
+# --- The command ------------------------------------------------------------------------------
+
+
+def test_link_command_accounts_for_every_row(synthetic: Path, tmp_path: Path) -> None:
+    source = pd.read_csv(synthetic / "person_records.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / "people.csv"
+    rows = source.head(400).copy()
+    rows.loc[5, "date_of_birth"] = "2010-02-30"
+    rows.loc[9, "sex"] = "Female"
+    rows.loc[12, "record_id"] = rows.loc[11, "record_id"]
+    rows.to_csv(path, index=False)
+    output, pairs = tmp_path / "clusters.csv", tmp_path / "pairs.csv"
+    result = CliRunner().invoke(
+        app,
+        ["link", "--input", str(path), "--output", str(output), "--pairs", str(pairs)],
+    )
+    assert result.exit_code == 1, result.output  # some rows could not be linked
+    clusters = pd.read_csv(output, dtype=str)
+    problems = pd.read_csv(tmp_path / "clusters.errors.csv", dtype=str)
+    assert len(clusters) + len(problems) == 400
+    assert list(problems["line"]) == ["7", "11", "14"]  # header is line 1
+    assert list(problems["field"]) == ["date_of_birth", "sex", "record_id"]
+    assert "not a real calendar date" in problems["problem"].iloc[0]
+    assert list(pd.read_csv(pairs).columns[:3]) == [
+        "record_id_l",
+        "record_id_r",
+        "match_probability",
+    ]
+
+
+def test_link_command_refuses_an_unknown_backend(synthetic: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["link", "--input", str(synthetic), "--output", str(tmp_path / "o.csv"),
+         "--backend", "oracle"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "unknown backend" in result.output
