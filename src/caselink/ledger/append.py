@@ -57,14 +57,19 @@ def record(
     leaf = leaf_hash(entry.canonical())
     chain = hashlib.sha256(bytes.fromhex(head.chain_hash) + leaf).hexdigest()
     frontier, nodes = _grow(head.frontier, entry.seq - 1, leaf)
-    session.execute(
-        insert(_ENTRIES).values(**entry.__dict__, leaf_hash=leaf.hex(), chain_hash=chain)
-    )
+    add_entry = insert(_ENTRIES).values(**entry.__dict__, leaf_hash=leaf.hex(), chain_hash=chain)
+    move_head = update(_HEAD).where(_HEAD.c.id == 1).values(chain_hash=chain, frontier=frontier)
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip while the head's lock is held: every other append waits for it.
+        move_head = move_head.add_cte(add_entry.cte("added_entry"))
+        if nodes:
+            move_head = move_head.add_cte(insert(_NODES).values(nodes).cte("added_nodes"))
+        session.execute(move_head)
+        return entry
+    session.execute(add_entry)
     if nodes:
         session.execute(insert(_NODES), nodes)
-    session.execute(
-        update(_HEAD).where(_HEAD.c.id == 1).values(chain_hash=chain, frontier=frontier)
-    )
+    session.execute(move_head)
     return entry
 
 
