@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 
 from caselink.store.db import Database
 from caselink.store.migrate import upgrade
+from tests.support.browser import chromium_or_skip
 from tests.support.postgres import PostgresUnavailable, running_server
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -94,3 +96,13 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright, shared by the browser journeys."""
+    executable = chromium_or_skip()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable)
+        yield launched
+        launched.close()

@@ -7,24 +7,14 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from caselink.reporting import intake
 from caselink.store.db import Database
-from tests.support.browser import chromium_or_skip, screenshots, served
+from tests.support.browser import screenshots, served, sign_in
 from tests.support.reporting import DUTY, checked, principal, reporting_world
-from tests.support.world import PASSWORD, World
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_or_skip()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
-        yield launched
-        launched.close()
+from tests.support.world import World
 
 
 @pytest.fixture
@@ -38,23 +28,13 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World, Da
     db.dispose()
 
 
-def sign_in(page: Page, base: str, world: World, username: str) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Security code").fill(pyotp.TOTP(world.secrets[username]).now())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
 def test_journey_teacher_files_a_report(
     browser: Browser, site: tuple[str, World, Database]
 ) -> None:
     base, world, _ = site
     shots = screenshots("01-teacher-files-a-report")
     page = browser.new_page()
-    sign_in(page, base, world, "teacher")
+    sign_in(page, base, "teacher", world.secrets["teacher"])
     page.get_by_role("link", name="Make a report").first.click()
     expect(page.get_by_text("If a child is in immediate danger, call 999 now")).to_be_visible()
     page.screenshot(path=shots / "1-form.png", full_page=True)
@@ -93,7 +73,7 @@ def test_journey_officer_acknowledges_and_opens_a_case(
         filed = intake.file_report(s, principal(db, world, "teacher"), checked(), DUTY)
     shots = screenshots("02-officer-acknowledges-a-report")
     page = browser.new_page()
-    sign_in(page, base, world, "officer-n")
+    sign_in(page, base, "officer-n", world.secrets["officer-n"])
     page.get_by_role("link", name="Reports inbox").first.click()
     expect(page.get_by_role("table")).to_contain_text(filed.reference)
     page.screenshot(path=shots / "1-inbox.png", full_page=True)

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from caselink.cli import app
+from caselink.domain import INTERCHANGE_COLUMNS
 from caselink.linkage import febrl
 from caselink.linkage.clusters import cluster
 from caselink.linkage.engine import Backend, score
@@ -29,7 +30,7 @@ from caselink.linkage.normalise import (
     prepare,
     swap_day_month,
 )
-from caselink.linkage.records import INTERCHANGE_COLUMNS, read_records
+from caselink.linkage.records import read_records
 from caselink.synth import generate
 
 logging.getLogger("splink").setLevel(logging.ERROR)

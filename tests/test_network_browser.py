@@ -3,28 +3,15 @@ connected, and sees the network drawn by Cytoscape.js under the strict CSP, with
 filter greying out the timeline. Screenshots are kept in test-artifacts/."""
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pyotp
-import pytest
-from playwright.sync_api import Browser, ConsoleMessage, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, expect
 
 from caselink.ledger import Actor
 from caselink.network.run import run
 from caselink.store.db import Database
-from tests.support.browser import chromium_or_skip, screenshots, served
+from tests.support.browser import screenshots, served, sign_in
 from tests.support.network import build_network_world
-from tests.support.world import PASSWORD
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_or_skip()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
-        yield launched
-        launched.close()
 
 
 def test_journey_analyst_opens_a_network_alert(
@@ -46,12 +33,7 @@ def test_journey_analyst_opens_a_network_alert(
                 problems.append(message.text)
 
         page.on("console", console)
-        page.goto(f"{base}/sign-in")
-        page.get_by_label("Username").fill("analyst-n")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Security code").fill(pyotp.TOTP(world.secrets["analyst-n"]).now())
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "analyst-n", world.secrets["analyst-n"])
         page.get_by_role("link", name="Networks").first.click()
         page.get_by_role("link", name="Alert 1").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Network alert 1")

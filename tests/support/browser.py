@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyotp
 import pytest
 import uvicorn
+from playwright.sync_api import Page, expect
 
 from caselink.store.db import Database
 from caselink.web.app import create_app
+from tests.support.world import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -47,6 +50,17 @@ def served(db: Database) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def sign_in(page: Page, base: str, username: str, totp_secret: str) -> None:
+    """Password, then the current security code, as a person would type them."""
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Security code").fill(pyotp.TOTP(totp_secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 def screenshots(journey: str) -> Path:

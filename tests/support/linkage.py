@@ -6,6 +6,7 @@ import csv
 import random
 from pathlib import Path
 
+from caselink.domain import INTERCHANGE_COLUMNS
 from caselink.loading import load_directory, load_file
 from caselink.loading.specs import PERSON_RECORDS
 from caselink.store.db import Database
@@ -30,19 +31,7 @@ NHS-NM,Northmoor Health NHS Trust,nhs_trust,F-NM
 POL-WD,Westdale Police,police_force,F-WD
 """
 
-COLUMNS = [
-    "record_id",
-    "source",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "nhs_number",
-    "phone",
-    "email",
-]
+COLUMNS = list(INTERCHANGE_COLUMNS)
 
 # The same girl in three systems; the same man twice; two uncertain pairs (one within
 # Northmoor, one across the force boundary).

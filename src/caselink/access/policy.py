@@ -121,12 +121,12 @@ def reports(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def works_route(p: Principal, route: ReportRoute) -> bool:
-    """Who may act on a routed report: the receiving agency's safeguarding officers; for the
-    national triage queue, oversight officers (who route it on)."""
-    if route.agency_id is None:
+def works_route(p: Principal, agency_id: int | None) -> bool:
+    """Who may act on a report routed to `agency_id`: the receiving agency's safeguarding
+    officers; for the national triage queue (None), oversight officers, who route it on."""
+    if agency_id is None:
         return p.role == Role.OVERSIGHT_OFFICER
-    return p.role == Role.SAFEGUARDING_OFFICER and p.agency_id == route.agency_id
+    return p.role == Role.SAFEGUARDING_OFFICER and p.agency_id == agency_id
 
 
 # --- Historical case review (caselink.review) ---------------------------------------------

@@ -4,7 +4,9 @@ These are the words of the domain (agency, area, case, event, decision) as enums
 value types; they hold no storage or web concerns.
 """
 
+from caselink.domain.dates import age_on
 from caselink.domain.types import (
+    INTERCHANGE_COLUMNS,
     AgencyKind,
     AreaKind,
     CaseParticipantRole,
@@ -16,6 +18,7 @@ from caselink.domain.types import (
 )
 
 __all__ = [
+    "INTERCHANGE_COLUMNS",
     "AgencyKind",
     "AreaKind",
     "CaseParticipantRole",
@@ -24,4 +27,5 @@ __all__ = [
     "EventKind",
     "Role",
     "Sex",
+    "age_on",
 ]

@@ -64,3 +64,19 @@ class EventKind(StrEnum):
     CHARGE = "charge"
     NO_FURTHER_ACTION = "no_further_action"
     STRATEGY_MEETING = "strategy_meeting"
+
+
+# The interchange format for person records (DESIGN.md): columns in this order, with a header.
+INTERCHANGE_COLUMNS = (
+    "record_id",
+    "source",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "address",
+    "nhs_number",
+    "phone",
+    "email",
+)

@@ -57,8 +57,13 @@ def stored(session: Session) -> list[Checkpoint]:
 
 
 def latest(session: Session) -> Checkpoint | None:
-    checkpoints = stored(session)
-    return max(checkpoints, key=lambda c: c.tree_size) if checkpoints else None
+    """The checkpoint of the largest tree (one row: the worker asks on every pass)."""
+    row = session.scalar(
+        select(LedgerCheckpoint)
+        .order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc())
+        .limit(1)
+    )
+    return from_row(row) if row is not None else None
 
 
 def _row(cp: Checkpoint) -> dict[str, object]:

@@ -12,7 +12,7 @@ from datetime import date
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from caselink.linkage.records import INTERCHANGE_COLUMNS
+from caselink.domain import INTERCHANGE_COLUMNS
 
 DATA_SETS = ("febrl1", "febrl2", "febrl3", "febrl4")
 

@@ -20,6 +20,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from caselink.domain import INTERCHANGE_COLUMNS
 from caselink.ledger import Action, Actor, digest, record
 from caselink.linkage.clusters import cluster
 from caselink.linkage.engine import Backend, score, score_new, train
@@ -27,7 +28,6 @@ from caselink.linkage.evidence import from_prediction
 from caselink.linkage.ids import assign_person_ids, new_person_id
 from caselink.linkage.model import LinkageModel
 from caselink.linkage.normalise import prepare
-from caselink.linkage.records import INTERCHANGE_COLUMNS
 from caselink.store.db import Database
 from caselink.store.models import (
     LinkageModelVersion,

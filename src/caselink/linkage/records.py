@@ -12,23 +12,11 @@ from pathlib import Path
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from caselink.domain import INTERCHANGE_COLUMNS
 from caselink.loading import fields
 from caselink.loading.csv_file import CsvFile
 from caselink.loading.problems import Problem
 
-INTERCHANGE_COLUMNS = (
-    "record_id",
-    "source",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "nhs_number",
-    "phone",
-    "email",
-)
 _SEX = fields.one_of("F", "M", "X")
 _RECORD_ID = fields.bounded(100)
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.domain import AgencyKind, Role
+from caselink.domain import AgencyKind, Role, age_on
 from caselink.ledger import Action, record
 from caselink.reporting import notices
 from caselink.reporting.clock import utcnow
-from caselink.reporting.inbox import CLOSED_KINDS
+from caselink.reporting.inbox import CLOSED_KINDS, pending_closure
 from caselink.reporting.rules import CLOSURE_REASONS, DutyRules
 from caselink.store.models import (
     Agency,
@@ -50,7 +50,7 @@ def _route_for(session: Session, p: Principal, report: Report) -> ReportRoute:
         select(ReportRoute).where(ReportRoute.report_id == report.id).order_by(ReportRoute.id)
     ).all()
     for route in routes:
-        if policy.works_route(p, route):
+        if policy.works_route(p, route.agency_id):
             return route
     raise ActionRefused("This report was not sent to your agency, so you cannot act on it")
 
@@ -345,16 +345,13 @@ def close(
 
 
 def _pending_closure(session: Session, report: Report) -> ReportAction | None:
-    actions = session.scalars(
-        select(ReportAction).where(ReportAction.report_id == report.id).order_by(ReportAction.id)
-    ).all()
-    pending = None
-    for action in actions:
-        if action.kind == "request_closure":
-            pending = action
-        elif action.kind in ("approve_closure", "refuse_closure"):
-            pending = None
-    return pending
+    return pending_closure(
+        session.scalars(
+            select(ReportAction)
+            .where(ReportAction.report_id == report.id)
+            .order_by(ReportAction.id)
+        ).all()
+    )
 
 
 def decide_closure(
@@ -462,7 +459,4 @@ def _child_age(session: Session, report: Report) -> int | None:
     if child is None:
         return None
     day = report.learned_on or date.today()
-    if child.date_of_birth is not None:
-        born = child.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    return child.age
+    return age_on(child.date_of_birth, day) if child.date_of_birth else child.age

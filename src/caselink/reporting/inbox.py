@@ -4,8 +4,10 @@ Status is never stored: it is read from the report's actions, so nothing about t
 itself has to change when it is worked.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -57,6 +59,7 @@ class ActionView:
     kind: str
     at: datetime
     by: str
+    by_user_id: int | None
     category: str | None
     note: str | None
     case_reference: str | None
@@ -92,15 +95,32 @@ class ReportView:
         return name or "Not named (described)"
 
 
+class _Action(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+A = TypeVar("A", bound=_Action)
+
+
+def pending_closure(actions: Sequence[A]) -> A | None:
+    """The request to close that still waits for a second officer, in action order."""
+    pending = None
+    for action in actions:
+        if action.kind == "request_closure":
+            pending = action
+        elif action.kind in ("approve_closure", "refuse_closure"):
+            pending = None
+    return pending
+
+
 def status_of(kind: str, actions: list[ActionView], routes: list[RouteState]) -> str:
     if kind == "exemption_record":
         return "Exemption recorded"
     kinds = [a.kind for a in actions]
     if any(k in CLOSED_KINDS for k in kinds):
         return "Closed"
-    requests = kinds.count("request_closure")
-    decided = kinds.count("approve_closure") + kinds.count("refuse_closure")
-    if requests > decided:
+    if pending_closure(actions) is not None:
         return "Closure awaiting approval"
     if any(k in ("link_case", "open_case") for k in kinds):
         return "In a case"
@@ -175,6 +195,7 @@ def actions_of(session: Session, report_ids: list[int]) -> dict[int, list[Action
                 action.kind,
                 aware(action.at),
                 by or "caselink",
+                action.actor_user_id,
                 action.category,
                 action.note,
                 case_reference,

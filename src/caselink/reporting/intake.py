@@ -115,9 +115,9 @@ def file_report(
         return again
     _people(session, report_id, submission)
     routed: list[Destination] = []
+    due = now + rules.deadline(submission.immediate_danger)
     if kind == "report":
         routed = destinations(session, areas)
-        due = now + rules.deadline(submission.immediate_danger)
         session.execute(
             insert(ReportRoute),
             [
@@ -144,7 +144,6 @@ def file_report(
         reason=f"{'urgent ' if submission.immediate_danger else ''}{kind}; {where}",
         after=digest,
     )
-    due = now + rules.deadline(submission.immediate_danger)
     return Filed(
         report_id,
         str(values["reference"]),

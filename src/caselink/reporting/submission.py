@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from caselink.domain import age_on
 from caselink.reporting.rules import DutyRules
 
 REPORTER_ROLES = {
@@ -58,10 +59,7 @@ class PersonNamed:
     description: str | None = None
 
     def age_on(self, day: date) -> int | None:
-        if self.date_of_birth is not None:
-            born = self.date_of_birth
-            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-        return self.age
+        return age_on(self.date_of_birth, day) if self.date_of_birth else self.age
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from caselink.domain.dates import age_on
 from caselink.synth.agencies import Agency
 from caselink.synth.entities import PhoneNumbers
 from caselink.synth.names import family_name, given_name
@@ -86,8 +87,7 @@ class Person:
     record_ids: dict[str, str] = field(default_factory=dict)  # agency code -> record_id
 
     def age_on(self, day: date) -> int:
-        years = day.year - self.dob.year
-        return years - ((day.month, day.day) < (self.dob.month, self.dob.day))
+        return age_on(self.dob, day)
 
 
 def random_day(year: int, rng: random.Random, last: date | None = None) -> date:

@@ -14,22 +14,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from caselink.domain import INTERCHANGE_COLUMNS
+
 HEADERS: dict[str, tuple[str, ...]] = {
     "areas.csv": ("code", "name", "kind", "parent_code"),
     "postcode_districts.csv": ("district", "local_authority_code", "force_area_code"),
     "agencies.csv": ("code", "name", "kind", "area_code"),
     "person_records.csv": (
-        "record_id",
-        "source",
-        "given_name",
-        "family_name",
-        "date_of_birth",
-        "sex",
-        "postcode",
-        "address",
-        "nhs_number",
-        "phone",
-        "email",
+        *INTERCHANGE_COLUMNS,
         "ethnicity",
         "nationality",
     ),

@@ -12,20 +12,17 @@ from caselink.cases import reading
 from caselink.domain import Role
 from caselink.store.models import Alert, Case, SurvivorLink
 from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
-from caselink.web.templating import render
+from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _not_found(request: Request, current: Visit) -> Response:
-    return render(
+    return not_found(
         request,
-        "message.html",
         current.principal,
         current.csrf_token,
-        heading="Page not found",
-        paragraphs=["Check the reference. You can only see cases you are allowed to."],
-        status_code=404,
+        "Check the reference. You can only see cases you are allowed to.",
     )
 
 

@@ -14,7 +14,7 @@ from caselink.ledger import Action, record
 from caselink.linkage import decisions, queue
 from caselink.linkage.evidence import Evidence
 from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
-from caselink.web.templating import render
+from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
 CANDIDATE_ID = Path(ge=1, le=2**31 - 1)
@@ -83,15 +83,11 @@ def _reviewer(current: Visit) -> Principal:
 
 
 def _not_found(request: Request, current: Visit) -> Response:
-    return render(
+    return not_found(
         request,
-        "message.html",
         current.principal,
         current.csrf_token,
-        heading="Page not found",
-        paragraphs=["There is no such proposed link that you may see."],
-        link=("/linkage/review", "Go to the link review queue"),
-        status_code=404,
+        "There is no such proposed link that you may see.",
     )
 
 

@@ -15,7 +15,7 @@ from caselink.ledger import Action, record
 from caselink.network import alerts, explain, reading, view
 from caselink.network.settings import Thresholds
 from caselink.web.security import Forbidden, Visit, signed_in, unit_of_work, visit
-from caselink.web.templating import render
+from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
 MAX_ID = 2**31 - 1
@@ -29,14 +29,11 @@ def _analyst_or_oversight(current: Visit) -> Principal:
 
 
 def _not_found(request: Request, current: Visit) -> Response:
-    return render(
+    return not_found(
         request,
-        "message.html",
         current.principal,
         current.csrf_token,
-        heading="Page not found",
-        paragraphs=["You can only see networks that touch your force area."],
-        status_code=404,
+        "You can only see networks that touch your force area.",
     )
 
 

@@ -4,7 +4,6 @@ officer's inbox, one report and what officers do with it. Thin: the work is in
 
 import re
 import secrets
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +22,7 @@ from caselink.reporting.clock import utcnow
 from caselink.reporting.rules import CLOSURE_REASONS
 from caselink.store.models import Agency, Report
 from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
-from caselink.web.templating import render
+from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
 REFERENCE = re.compile(r"[A-Za-z0-9-]{3,40}")  # anything else cannot be a reference
@@ -122,7 +121,6 @@ async def submit_report(
         return _form(request, current, principal, values, _ids(rejected.problems), key)
     except intake.KeyReused:
         # The form was changed and sent again with the old key: treat it as a new report.
-        checked = submission.read(nest(form), duty, utcnow().date())
         filed = intake.file_report(db_session, principal, checked, duty, None)
     suffix = "?repeat=1" if filed.duplicate else ""
     return RedirectResponse(f"/reports/{quote(filed.reference)}/receipt{suffix}", status_code=303)
@@ -134,17 +132,10 @@ def _report_or_404(
     principal = signed_in(current)
     found = inbox.find(db_session, principal, reference) if REFERENCE.fullmatch(reference) else None
     if found is None:
-        return render(
-            request,
-            "message.html",
-            principal,
-            current.csrf_token,
-            heading="Report not found",
-            paragraphs=[
-                "Check the reference. You can only see reports you made or that were sent to you."
-            ],
-            status_code=404,
+        explanation = (
+            "Check the reference. You can only see reports you made or that were sent to you."
         )
+        return not_found(request, principal, current.csrf_token, explanation)
     return found
 
 
@@ -282,21 +273,22 @@ def _report(
 ) -> Response:
     principal = signed_in(current)
     now = utcnow()
-    mine = [r for r in found.routes if _works(principal, r)]
-    pending = _pending(found)
-    agencies: dict[str, str] = dict(
-        db_session.execute(
-            select(Agency.code, Agency.name)
-            .where(
-                Agency.kind.in_((AgencyKind.POLICE_FORCE.value, AgencyKind.LOCAL_AUTHORITY.value))
-            )
-            .order_by(Agency.name)
-        ).all()
-    )
+    mine = [r for r in found.routes if policy.works_route(principal, r.agency_id)]
+    pending = inbox.pending_closure(found.actions)
+    triage = any(r.agency_id is None for r in mine) and len(found.routes) == 1
+    # Only the triage form offers agencies to send the report to.
+    agencies: dict[str, str] = {}
+    if triage:
+        agencies = dict(
+            db_session.execute(
+                select(Agency.code, Agency.name)
+                .where(Agency.kind.in_((AgencyKind.POLICE_FORCE, AgencyKind.LOCAL_AUTHORITY)))
+                .order_by(Agency.name)
+            ).all()
+        )
     late = bool(
         found.learned_on
-        and found.submitted_at.date() - found.learned_on
-        > timedelta(days=rules.load().permitted_delay.days)
+        and found.submitted_at.date() - found.learned_on > rules.load().permitted_delay
     )
     return render(
         request,
@@ -310,30 +302,14 @@ def _report(
         now=now,
         can_work=bool(mine),
         acknowledged=all(r.acknowledged_at for r in mine),
-        triage=any(r.agency_id is None for r in mine) and len(found.routes) == 1,
+        triage=triage,
         agencies=agencies,
         pending_closure=pending,
-        pending_closure_mine=pending is not None and pending.by == principal.display_name,
+        pending_closure_mine=pending is not None and pending.by_user_id == principal.user_id,
         is_reporter=found.reporter_user_id == principal.user_id,
         late=late,
         **LABELS,
     )
-
-
-def _works(principal: Principal, route: inbox.RouteState) -> bool:
-    if route.agency_id is None:
-        return principal.role == Role.OVERSIGHT_OFFICER
-    return principal.role == Role.SAFEGUARDING_OFFICER and principal.agency_id == route.agency_id
-
-
-def _pending(found: inbox.ReportView) -> inbox.ActionView | None:
-    pending = None
-    for action in found.actions:
-        if action.kind == "request_closure":
-            pending = action
-        elif action.kind in ("approve_closure", "refuse_closure"):
-            pending = None
-    return pending
 
 
 @router.post("/reports/{reference}/{verb}")
@@ -378,10 +354,7 @@ async def act_on_report(
         assert refreshed is not None
         return _report(request, current, db_session, refreshed, {field: str(refused)})
     if done is None:
-        return render(
-            request, "message.html", principal, current.csrf_token,
-            heading="Page not found", paragraphs=["There is no such action."], status_code=404,
-        )  # fmt: skip
+        return not_found(request, principal, current.csrf_token, "There is no such action.")
     return RedirectResponse(f"/reports/{quote(reference)}?done={done}", status_code=303)
 
 

@@ -7,7 +7,7 @@ Send an `Idempotency-Key` header so a retried request files one report, not two.
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -181,7 +181,18 @@ def acknowledge(
 
 # Edits, deletions and withdrawals are not operations of the API (so not in its document);
 # the routes exist so that trying one is refused, recorded and shown to oversight.
-def _refuse(db_session: Session, principal: Principal, reference: str, verb: str) -> Response:
+@router.api_route(
+    "/{reference}", methods=["DELETE", "PUT", "PATCH"], status_code=405, include_in_schema=False
+)
+@router.post("/{reference}/withdraw", status_code=405, include_in_schema=False)
+def refuse_change(
+    request: Request,
+    reference: str = Reference,
+    principal: Principal = Depends(api_principal("reports:read")),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    """Always refused, and the attempt is recorded and shown to oversight."""
+    verb = {"DELETE": "delete", "PUT": "edit", "PATCH": "edit"}.get(request.method, "withdraw")
     report = db_session.scalar(select(Report).where(Report.reference == reference))
     prevention.attempted(db_session, principal, report, reference, verb)
     return JSONResponse(
@@ -189,34 +200,3 @@ def _refuse(db_session: Session, principal: Principal, reference: str, verb: str
         status_code=405,
         headers={"Allow": "GET"},
     )
-
-
-@router.delete("/{reference}", status_code=405, include_in_schema=False)
-def delete_report(
-    reference: str = Reference,
-    principal: Principal = Depends(api_principal("reports:read")),
-    db_session: Session = Depends(unit_of_work),
-) -> Response:
-    """Always refused, and the attempt is recorded and shown to oversight."""
-    return _refuse(db_session, principal, reference, "delete")
-
-
-@router.put("/{reference}", status_code=405, include_in_schema=False)
-@router.patch("/{reference}", status_code=405, include_in_schema=False)
-def edit_report(
-    reference: str = Reference,
-    principal: Principal = Depends(api_principal("reports:read")),
-    db_session: Session = Depends(unit_of_work),
-) -> Response:
-    """Always refused, and the attempt is recorded and shown to oversight."""
-    return _refuse(db_session, principal, reference, "edit")
-
-
-@router.post("/{reference}/withdraw", status_code=405, include_in_schema=False)
-def withdraw_report(
-    reference: str = Reference,
-    principal: Principal = Depends(api_principal("reports:read")),
-    db_session: Session = Depends(unit_of_work),
-) -> Response:
-    """Always refused, and the attempt is recorded and shown to oversight."""
-    return _refuse(db_session, principal, reference, "withdraw")

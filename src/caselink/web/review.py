@@ -16,7 +16,7 @@ from caselink.review import progress as review_progress
 from caselink.review import queue
 from caselink.review.reading import read_case
 from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
-from caselink.web.templating import render
+from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
 QUEUE_SHOWN = 20
@@ -84,15 +84,12 @@ def _case_page(
 ) -> Response:
     view = read_case(db_session, principal, reference)
     if view is None:
-        return render(
+        return not_found(
             request,
-            "message.html",
             principal,
             current.csrf_token,
-            heading="Page not found",
-            paragraphs=["There is no review case with this reference."],
+            "There is no review case with this reference.",
             link=("/review", "Go to the review queue"),
-            status_code=404,
         )
     return render(
         request,

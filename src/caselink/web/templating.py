@@ -49,6 +49,26 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
     return items
 
 
+def not_found(
+    request: Request,
+    principal: Principal | None,
+    csrf_token: str,
+    explanation: str,
+    link: tuple[str, str] | None = None,
+) -> Response:
+    """The one 404 page: says what may be missing without saying whether it exists."""
+    return render(
+        request,
+        "message.html",
+        principal,
+        csrf_token,
+        heading="Page not found",
+        paragraphs=[explanation],
+        link=link,
+        status_code=404,
+    )
+
+
 def render(
     request: Request,
     template: str,
