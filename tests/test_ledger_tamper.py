@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
+from caselink.ledger import parallel
 from caselink.ledger.checkpoint import Checkpoint, generate_private_key, sign_checkpoint
 from caselink.ledger.entry import canonical
 from caselink.ledger.merkle import leaf_hash
@@ -39,8 +40,22 @@ def ledger(db: Database, key: Ed25519PrivateKey) -> Database:
     return db
 
 
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make even these small ledgers take the parallel verifier's path, in chunks of 4."""
+    monkeypatch.setattr(parallel, "CHUNK_BITS", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
+
+
 def _verdict(db: Database, key: Ed25519PrivateKey, kept: Sequence[Checkpoint] = ()) -> Verdict:
-    return verify(rows_from_db(db), key.public_key(), checkpoints_from_db(db), kept, head_size(db))
+    """The sequential verdict, after checking that `caselink ledger verify`'s parallel path
+    (two worker processes) reaches the very same one."""
+    args = (key.public_key(), checkpoints_from_db(db), kept, head_size(db))
+    sequential = verify(rows_from_db(db), *args)
+    on_two_cores = parallel.verify_database(db, *args, workers=2)
+    assert [str(f) for f in on_two_cores.findings] == [str(f) for f in sequential.findings]
+    assert (on_two_cores.entries, on_two_cores.root) == (sequential.entries, sequential.root)
+    return sequential
 
 
 def _recompute_chain(db: Database, sql: str) -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from caselink.config import Settings
 from caselink.ledger import history, proofs, signing, sources
 from caselink.ledger.checkpoint import public_key_to_pem, to_json
+from caselink.ledger.parallel import verify_database
 from caselink.ledger.state import check_state
 from caselink.ledger.verify import Verdict, verify
 from caselink.store.db import Database
@@ -47,18 +48,6 @@ def verify_command(
     key = _public_key(public_key if public_key or not export else export / "public-key.pem")
     kept_checkpoints = sources.read_checkpoints(kept) if kept else []
     state_findings = []
-    if export:
-        rows = sources.rows_from_export(export)
-        stored = sources.read_checkpoints(export / "checkpoints.jsonl")
-        claimed = None
-        total = None
-    else:
-        db = Database(_settings().database_url)
-        rows = sources.rows_from_db(db)
-        stored = sources.checkpoints_from_db(db)
-        claimed = total = sources.head_size(db)
-        with db.transaction() as session:
-            state_findings = check_state(session)
     with Progress(
         TextColumn("Verifying"),
         BarColumn(),
@@ -67,15 +56,31 @@ def verify_command(
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task("entries", total=total)
+        if export:
+            task = progress.add_task("entries", total=None)
 
-        def counted() -> Iterator[tuple[object, ...]]:
-            for n, row in enumerate(rows, 1):
-                if n % 50_000 == 0:
-                    progress.update(task, completed=n)
-                yield row
+            def counted() -> Iterator[tuple[object, ...]]:
+                for n, row in enumerate(sources.rows_from_export(export), 1):
+                    if n % 50_000 == 0:
+                        progress.update(task, completed=n)
+                    yield row
 
-        verdict = verify(counted(), key, stored, kept_checkpoints, claimed)
+            stored = sources.read_checkpoints(export / "checkpoints.jsonl")
+            verdict = verify(counted(), key, stored, kept_checkpoints)
+        else:
+            db = Database(_settings().database_url)
+            claimed = sources.head_size(db)
+            task = progress.add_task("entries", total=claimed)
+            verdict = verify_database(
+                db,
+                key,
+                sources.checkpoints_from_db(db),
+                kept_checkpoints,
+                claimed,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+            with db.transaction() as session:
+                state_findings = check_state(session)
     verdict.findings.extend(state_findings)
     _report(verdict)
 
