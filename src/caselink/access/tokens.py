@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from caselink.access.principal import IDENTITY, Principal, principal_from_row
@@ -19,6 +19,8 @@ SCOPES = {
     "reports:submit": "make mandatory reports",
     "reports:read": "read reports you made or that were sent to you",
     "reports:work": "acknowledge reports sent to your agency",
+    "my-case": "follow your own case and ask for a review (survivors)",
+    "reviews:work": "acknowledge and decide requests for a review (police)",
 }
 MAX_LIFETIME = timedelta(days=90)
 PREFIX = "clk_"
@@ -54,18 +56,23 @@ def issue(
     return token
 
 
+# One query, built once: this runs on every API request, so only its parameter changes.
+_BY_HASH = (
+    select(ApiToken.revoked_at, ApiToken.expires_at, ApiToken.scopes, User.active, *IDENTITY)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Agency, Agency.id == User.agency_id)
+    .outerjoin(Area, Area.id == Agency.area_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_for_token(
     db_session: Session, token: str, now: datetime | None = None
 ) -> Principal | None:
+    """Who holds this token, checked afresh on every request: a revoked or expired token,
+    or a deactivated user, is refused at once (nothing about it is cached)."""
     now = now or utcnow()
-    # One query: this runs on every API request.
-    row = db_session.execute(
-        select(ApiToken.revoked_at, ApiToken.expires_at, ApiToken.scopes, User.active, *IDENTITY)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(Agency, Agency.id == User.agency_id)
-        .outerjoin(Area, Area.id == Agency.area_id)
-        .where(ApiToken.token_hash == _hash(token))
-    ).first()
+    row = db_session.execute(_BY_HASH, {"token_hash": _hash(token)}).first()
     if row is None or row.revoked_at is not None or not row.active:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)

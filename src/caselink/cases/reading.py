@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from caselink.access import policy
+from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.domain import Role
 from caselink.ledger import Action, record
@@ -25,6 +25,7 @@ from caselink.store.models import (
     PersonRecord,
     SurvivorLink,
 )
+from caselink.survivors.withholding import withheld
 
 PAGE_SIZE = 50
 _CONTROL = dict.fromkeys(range(32))  # NUL and other control characters
@@ -154,12 +155,15 @@ def read_case(session: Session, p: Principal, reference: str) -> CaseFile | None
     reference = clean(reference)
     found = session.execute(_case_query(p, None).where(Case.reference == reference)).first()
     if found is None:
-        if policy.may_break_glass(p) and find_case_id(session, reference) is not None:
-            raise OutOfScope(reference)
+        case_id = find_case_id(session, reference)
+        if case_id is not None:
+            refusals.refuse(session, p, "case", case_id)
+            if policy.may_break_glass(p):
+                raise OutOfScope(reference)
         return None
     case, force, authority = found
     record(session, p.actor, Action.READ, "case", case.id)
-    return CaseFile(
+    file = CaseFile(
         row=_row(case, force, authority),
         summary=case.summary,
         closure_reason=case.closure_reason,
@@ -177,6 +181,8 @@ def read_case(session: Session, p: Principal, reference: str) -> CaseFile | None
             )
         ],
     )
+    # A survivor reads their own case with everyone else withheld (see caselink.survivors).
+    return file if policy.sees_third_parties(p) else withheld(session, p, case.id, file)
 
 
 def _participants(session: Session, p: Principal, case_id: int) -> list[Participant]:
@@ -218,6 +224,10 @@ class RecordView:
     cases: list[tuple[str, str]]
 
 
+def record_exists(session: Session, record_id: int) -> bool:
+    return session.scalar(select(PersonRecord.id).where(PersonRecord.id == record_id)) is not None
+
+
 def read_record(session: Session, p: Principal, record_id: int) -> RecordView | None:
     found = session.execute(
         select(PersonRecord, Agency.name)
@@ -225,6 +235,8 @@ def read_record(session: Session, p: Principal, record_id: int) -> RecordView | 
         .where(PersonRecord.id == record_id, policy.records(p))
     ).first()
     if found is None:
+        if record_exists(session, record_id):
+            refusals.refuse(session, p, "person_record", record_id)
         return None
     person, agency = found
     record(session, p.actor, Action.READ, "person_record", person.id)

@@ -45,6 +45,8 @@ SEALED_COLUMNS = (
     ("events", "detail"),
     ("review_cases", "closure_note"),
     ("users", "totp_secret"),
+    ("review_requests", "reason"),
+    ("review_request_steps", "reason"),
 )
 
 APPEND_ONLY_TABLES = (
@@ -73,6 +75,12 @@ APPEND_ONLY_TABLES = (
     "linkage_runs",
     "link_candidates",
     "link_decisions",
+    "victim_updates",
+    "victim_update_deliveries",
+    "review_requests",
+    "review_request_steps",
+    "review_request_escalations",
+    "statistics_publications",
 )
 
 
@@ -888,3 +896,127 @@ class LinkDecision(Base):
         CheckConstraint("record_a_id < record_b_id", name="ordered_pair"),
         Index("ix_link_decisions_pair", "record_a_id", "record_b_id"),
     )
+
+
+# --- Survivor portal (caselink.survivors) ---------------------------------------------------
+
+
+class VictimUpdate(Base):
+    """An update a victim is entitled to under the Victims' Code (an arrest, a charge, a
+    decision...), in plain English that names nobody, with the time by which they must have
+    been told. Append-only: whether it has been given is read from victim_update_deliveries."""
+
+    __tablename__ = "victim_updates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_record_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    enhanced: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    __table_args__ = (
+        UniqueConstraint("event_id", "person_record_id", name="uq_victim_updates_event"),
+        UniqueConstraint("decision_id", "person_record_id", name="uq_victim_updates_decision"),
+        CheckConstraint("event_id IS NOT NULL OR decision_id IS NOT NULL", name="has_source"),
+    )
+
+
+class VictimUpdateDelivery(Base):
+    """How a victim was given an update: the mail was sent, they read it in the portal, or
+    the officer told them in person. Append-only."""
+
+    __tablename__ = "victim_update_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("victim_updates.id"), index=True)
+    how: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (
+        UniqueConstraint("update_id", "how", name="uq_victim_update_deliveries_how"),
+        CheckConstraint("how IN ('mail', 'portal', 'officer')", name="how"),
+    )
+
+
+class ReviewRequest(Base):
+    """A victim's request, under the Victims' Right to Review scheme, for a decision not to
+    charge to be looked at again, with its clocks. Append-only: its progress is in
+    review_request_steps."""
+
+    __tablename__ = "review_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    person_record_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"))
+    requested_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(SealedText("review_requests.reason"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledge_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decide_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("decision_id", "person_record_id", name="uq_review_requests_decision"),
+    )
+
+
+class ReviewRequestStep(Base):
+    """The acknowledgement or the decision (upheld / overturned, with reasons) on a review
+    request. (request, kind) is unique: each happens once. Append-only."""
+
+    __tablename__ = "review_request_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("review_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(SealedText("review_request_steps.reason"))
+    actor_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("request_id", "kind", name="uq_review_request_steps_kind"),
+        CheckConstraint("kind IN ('acknowledge', 'decide')", name="kind"),
+        CheckConstraint(
+            "(kind = 'acknowledge' AND outcome IS NULL) OR "
+            "(kind = 'decide' AND outcome IN ('upheld', 'overturned') AND reason IS NOT NULL)",
+            name="outcome",
+        ),
+    )
+
+
+class ReviewRequestEscalation(Base):
+    """One step up the chain for a review request whose clock ran out. (request, clock,
+    level) is unique, so a worker run twice never escalates twice. Append-only."""
+
+    __tablename__ = "review_request_escalations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("review_requests.id"))
+    clock: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+    escalated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("request_id", "clock", "level", name="uq_review_request_escalations"),
+        CheckConstraint("clock IN ('acknowledge', 'decide')", name="clock"),
+    )
+
+
+# --- Published statistics (caselink.statistics) --------------------------------------------
+
+
+class StatisticsPublication(Base):
+    """One publication of the official statistics: the disclosure-controlled tables exactly as
+    published (JSON), their SHA-256, and the rules applied. Append-only: what was published
+    can always be read back, and the public page shows the newest."""
+
+    __tablename__ = "statistics_publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    threshold: Mapped[int] = mapped_column(Integer)
+    rounding: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_by: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (CheckConstraint("period_to >= period_from", name="period"),)

@@ -1,5 +1,8 @@
 """Pages for working cases: list and search, one case, one person record, break-glass,
-a survivor's own case, alerts. Thin: the policy and the reading service do the work."""
+alerts (a survivor's own case: caselink.web.survivors). Thin: the policy and the reading
+service do the work."""
+
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
@@ -10,9 +13,9 @@ from starlette.responses import Response
 from caselink.access import breakglass, policy
 from caselink.cases import reading
 from caselink.domain import Role
-from caselink.store.models import Alert, Case, SurvivorLink
+from caselink.store.models import Alert
 from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
-from caselink.web.templating import not_found, render
+from caselink.web.templating import not_found, out_of_scope, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,13 +113,15 @@ def case_page(
     try:
         case = reading.read_case(db_session, principal, reference)
     except reading.OutOfScope:
-        return render(
+        return out_of_scope(
             request,
-            "out_of_scope.html",
             principal,
             current.csrf_token,
-            reference=reference,
-            status_code=403,
+            "case",
+            reference,
+            "It is outside your area and not assigned to you.",
+            "Ask the officer in charge of the case, or your supervisor, to give you access.",
+            break_glass=f"/cases/{quote(reference)}/break-glass",
         )
     if case is None:
         return _not_found(request, current)
@@ -132,25 +137,21 @@ def record_page(
 ) -> Response:
     principal = signed_in(current)
     found = reading.read_record(db_session, principal, record_id)
+    exists = found is None and reading.record_exists(db_session, record_id)
+    if exists and policy.told_it_exists(principal):
+        return out_of_scope(
+            request,
+            principal,
+            current.csrf_token,
+            "person record",
+            str(record_id),
+            "It is held by an agency outside your area and is not in a case you can see.",
+            "Open a case it belongs to (in an emergency you can do that by giving a reason), "
+            "or ask the agency that holds it to share it with you.",
+        )
     if found is None:
         return _not_found(request, current)
     return render(request, "record.html", principal, current.csrf_token, person=found)
-
-
-@router.get("/my-case")
-def my_case(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
-) -> Response:
-    principal = signed_in(current)
-    if principal.role != Role.SURVIVOR:
-        raise Forbidden()
-    reference = db_session.scalar(
-        select(Case.reference)
-        .join(SurvivorLink, SurvivorLink.case_id == Case.id)
-        .where(SurvivorLink.user_id == principal.user_id)
-    )
-    case = reading.read_case(db_session, principal, reference) if reference else None
-    return render(request, "my_case.html", principal, current.csrf_token, case=case)
 
 
 @router.get("/alerts")

@@ -8,7 +8,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from caselink.access.principal import Principal
-from caselink.domain import Role
+from caselink.domain import AgencyKind, Role
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -23,6 +23,11 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
         items.append(("/reports/mine", "Your reports"))
     if p.role == Role.SAFEGUARDING_OFFICER:
         items.append(("/reports/inbox", "Reports inbox"))
+        items.append(("/victim-updates", "Victim updates"))
+    if p.role == Role.OVERSIGHT_OFFICER or (
+        p.role == Role.SAFEGUARDING_OFFICER and p.agency_kind == AgencyKind.POLICE_FORCE
+    ):
+        items.append(("/right-to-review", "Reviews asked for"))
     if p.role == Role.OVERSIGHT_OFFICER:
         items.append(("/reports/inbox", "Triage"))
     if p.role in (
@@ -41,6 +46,7 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
         items.append(("/linkage/review", "Links to review"))
     if p.role == Role.OVERSIGHT_OFFICER:
         items += [("/oversight/access", "Access"), ("/oversight/history", "Ledger")]
+        items.append(("/oversight/comparison", "Compare forces"))
     if p.role in (Role.CASE_REVIEWER, Role.OVERSIGHT_OFFICER):
         items.append(("/review", "Case review"))
     if p.role == Role.ADMINISTRATOR:
@@ -66,6 +72,32 @@ def not_found(
         paragraphs=[explanation],
         link=link,
         status_code=404,
+    )
+
+
+def out_of_scope(
+    request: Request,
+    principal: Principal,
+    csrf_token: str,
+    kind: str,
+    name: str,
+    why: str,
+    ask: str,
+    break_glass: str | None = None,
+) -> Response:
+    """The one 403 page for something that exists but is not this user's to see: what to do
+    next (ask, or break glass where the policy allows it). The attempt is already ledgered."""
+    return render(
+        request,
+        "out_of_scope.html",
+        principal,
+        csrf_token,
+        kind=kind,
+        name=name,
+        why=why,
+        ask=ask,
+        break_glass=break_glass,
+        status_code=403,
     )
 
 
