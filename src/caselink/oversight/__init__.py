@@ -1,0 +1,1 @@
+"""Oversight: force comparison, data completeness and their charts."""

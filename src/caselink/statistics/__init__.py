@@ -1,0 +1,1 @@
+"""Published statistics: aggregate tables with statistical disclosure control."""

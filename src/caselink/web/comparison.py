@@ -1,0 +1,140 @@
+"""Oversight pages: force comparison (charts and tables, date filters, outliers) and data
+completeness. Oversight officers only; every view and download is ledgered."""
+
+import csv
+import io
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access import policy
+from caselink.access.principal import Principal
+from caselink.ledger import Action, record
+from caselink.oversight import completeness
+from caselink.oversight.charts import bar_chart
+from caselink.oversight.comparison import By, Comparison, Window, compare
+from caselink.web.security import Forbidden, Visit, signed_in, unit_of_work, visit
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _oversight(current: Visit) -> Principal:
+    principal = signed_in(current)
+    if not policy.may_compare_forces(principal):
+        raise Forbidden()
+    return principal
+
+
+def _window(start: str, end: str) -> tuple[Window, dict[str, str]]:
+    errors: dict[str, str] = {}
+    days: dict[str, date | None] = {}
+    for field, value, label in (("from", start, "From"), ("to", end, "To")):
+        days[field] = None
+        if value.strip():
+            try:
+                days[field] = date.fromisoformat(value.strip())
+            except ValueError:
+                errors[field] = f"{label} must be a real date, like 2026-01-31"
+    first, last = days["from"], days["to"]
+    if first and last and last < first:
+        errors["to"] = "To must be the same as or after From"
+    return (Window() if errors else Window(first, last)), errors
+
+
+def _by(value: str) -> By:
+    return By.LOCAL_AUTHORITY if value == By.LOCAL_AUTHORITY.value else By.FORCE
+
+
+def _scope(by: By, window: Window) -> str:
+    return f"{by.value}:{window.start or 'start'}..{window.end or 'today'}"
+
+
+@router.get("/oversight/comparison")
+def comparison(
+    request: Request,
+    start: str = Query("", alias="from", max_length=20),
+    end: str = Query("", alias="to", max_length=20),
+    by: str = Query("force_area", max_length=20),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = _oversight(current)
+    window, errors = _window(start, end)
+    grouping = _by(by)
+    found = compare(db_session, grouping, window)
+    record(db_session, principal.actor, Action.READ, "force_comparison", _scope(grouping, window))
+    charts = {m.key: bar_chart(m, found.places) for m in found.metrics}
+    return render(
+        request,
+        "oversight/comparison.html",
+        principal,
+        current.csrf_token,
+        status_code=400 if errors else 200,
+        errors=errors,
+        found=found,
+        charts=charts,
+        start=start,
+        end=end,
+        by=grouping.value,
+        query=request.url.query,
+    )
+
+
+def _as_csv(found: Comparison) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("area", "measure", "value", "based_on", "national", "outlier"))
+    for metric in found.metrics:
+        for place in found.places:
+            figure = metric.figures[place.id]
+            writer.writerow(
+                (
+                    place.name,
+                    metric.label,
+                    "" if figure.value is None else round(figure.value, 2),
+                    figure.base,
+                    "" if metric.national is None else round(metric.national, 2),
+                    figure.gap or "",
+                )
+            )
+    return out.getvalue()
+
+
+@router.get("/oversight/comparison.csv")
+def comparison_csv(
+    start: str = Query("", alias="from", max_length=20),
+    end: str = Query("", alias="to", max_length=20),
+    by: str = Query("force_area", max_length=20),
+    current: Visit = Depends(visit),
+    db_session: Session = Depends(unit_of_work),
+) -> Response:
+    principal = _oversight(current)
+    window, _ = _window(start, end)
+    grouping = _by(by)
+    found = compare(db_session, grouping, window)
+    record(db_session, principal.actor, Action.EXPORT, "force_comparison", _scope(grouping, window))
+    return Response(
+        _as_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="force-comparison.csv"'},
+    )
+
+
+@router.get("/oversight/completeness")
+def data_completeness(
+    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+) -> Response:
+    principal = _oversight(current)
+    sections = completeness.report(db_session)
+    record(db_session, principal.actor, Action.READ, "data_completeness", "all")
+    return render(
+        request,
+        "oversight/completeness.html",
+        principal,
+        current.csrf_token,
+        sections=sections,
+        low=completeness.LOW,
+    )
