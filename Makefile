@@ -41,6 +41,7 @@ assets: $(GOVUK)/.copied $(VENDOR)/.copied
 
 # Generates and loads the synthetic data once; every step is safe to run again.
 demo: install assets
+	$(BIN)/caselink config check
 	$(BIN)/caselink db upgrade
 	@if [ ! -f $(DEMO_DIR)/manifest.json ]; then \
 	  $(BIN)/caselink synth --records $(DEMO_RECORDS) --out $(DEMO_DIR) --seed 1; fi
@@ -51,6 +52,9 @@ demo: install assets
 	$(BIN)/caselink review import $(DEMO_DIR)/closed-cases.csv
 	$(BIN)/caselink demo-accounts > /dev/null
 	$(BIN)/caselink network detect
+	$(BIN)/caselink survivors demo
+	$(BIN)/caselink oversight demo-activity
+	$(BIN)/caselink statistics publish --out var/statistics.csv
 	$(BIN)/caselink demo-accounts
 	$(BIN)/caselink serve --host 127.0.0.1 --port 8000
 

@@ -16,17 +16,21 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from caselink.config import Settings
+from caselink.config import ConfigError, Settings
 from caselink.ledger import Actor, signing
 from caselink.ledger import commands as ledger_commands
 from caselink.linkage import commands as linkage_commands
 from caselink.loading import LoadRejected, LoadResult, load_directory, load_file
 from caselink.loading.specs import BY_KIND, FileSpec
 from caselink.network import commands as network_commands
+from caselink.operations import commands as operations_commands
+from caselink.oversight import commands as oversight_commands
 from caselink.reporting import commands as report_commands
 from caselink.review import commands as review_commands
+from caselink.statistics import commands as statistics_commands
 from caselink.store.db import Database
 from caselink.store.migrate import current_revision, head_revision, upgrade
+from caselink.survivors import commands as survivor_commands
 
 app = typer.Typer(help="caselink: child protection casework across agencies.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: create or upgrade its schema, show its state.")
@@ -35,11 +39,27 @@ app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(linkage_commands.app, name="link")
 app.add_typer(network_commands.app, name="network")
 app.add_typer(review_commands.app, name="review")
+app.add_typer(survivor_commands.app, name="survivors")
 app.add_typer(report_commands.app, name="report")
+app.add_typer(oversight_commands.app, name="oversight")
+app.add_typer(statistics_commands.app, name="statistics")
+app.add_typer(operations_commands.app)  # config check, backup, restore
 app.command("worker")(report_commands.worker)
 console = Console()
 errors = Console(stderr=True)
 MAX_SHOWN = 50
+
+
+@app.callback()
+def _check_configuration(ctx: typer.Context) -> None:
+    """Refuse to start on a bad CASELINK_* variable, naming it (not with a traceback)."""
+    if ctx.invoked_subcommand == "config":
+        return  # `config check` reports the problems itself
+    try:
+        Settings.from_env()
+    except ConfigError as error:
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _database() -> Database:
@@ -240,26 +260,38 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes (use PostgreSQL)."),
+    migrate: bool = typer.Option(
+        False, "--migrate", help="Upgrade the schema first (one process at a time migrates)."
+    ),
 ) -> None:
-    """Serve the web app and the API."""
+    """Serve the web app and the API. Logs go to stderr (CASELINK_LOG_FORMAT=json|text)."""
     import uvicorn
 
+    from caselink.operations import logs
     from caselink.web.app import create_app
 
-    db = _database()
+    settings = Settings.from_env()
+    logs.configure(settings.log_format, settings.log_level)
+    # Each of N processes gets its share of the connection budget (unless set explicitly).
+    os.environ["WEB_CONCURRENCY"] = str(workers)
+    db = Database(settings.database_url, settings.pool(workers))
+    if migrate:
+        upgrade(db)
     if current_revision(db) != head_revision():
         errors.print("The database schema is not current: run `caselink db upgrade` first.")
         raise typer.Exit(1)
     console.print(f"caselink is serving on http://{host}:{port}  (Ctrl+C to stop)")
-    if workers == 1:
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
-        return
-    db.dispose()
+    # uvicorn logs through our handlers (log_config=None); our middleware is the access log.
+    target = create_app(db) if workers == 1 else "caselink.web.app:app_from_env"
+    if workers > 1:
+        db.dispose()
     uvicorn.run(
-        "caselink.web.app:app_from_env",
-        factory=True,
+        target,
+        factory=workers > 1,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers if workers > 1 else None,
         log_level="warning",
+        log_config=None,
+        access_log=False,
     )

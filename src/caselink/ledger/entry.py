@@ -35,6 +35,7 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ESCALATE = "escalate"
     ATTEMPT = "attempt"  # something refused: an edit or deletion of a report, for example
+    RESTORE = "restore"  # the database was replaced from a backup
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from caselink.ledger import Action, Actor, record
-from caselink.loading.csv_file import CsvFile, Row, inspect
-from caselink.loading.problems import LoadRejected, Problem
+from caselink.loading.csv_file import CsvFile, FileFacts, Row, inspect
+from caselink.loading.problems import LoadRejected, Problem, StoreFailed
 from caselink.loading.specs import FileSpec
 from caselink.store.db import Database
 from caselink.store.models import Import
@@ -54,6 +55,20 @@ def load_file(
     actor: Actor = SYSTEM,
 ) -> LoadResult:
     facts = inspect(path)
+    try:
+        return _load(db, path, spec, facts, progress, actor)
+    except OperationalError as failed:  # SQLite's "disk I/O error", PostgreSQL's DiskFull...
+        raise StoreFailed(path.name, str(failed.orig).strip()) from failed
+
+
+def _load(
+    db: Database,
+    path: Path,
+    spec: FileSpec,
+    facts: FileFacts,
+    progress: Progress | None,
+    actor: Actor,
+) -> LoadResult:
     with db.transaction() as session:
         done = session.scalar(
             select(Import.id).where(Import.kind == spec.kind, Import.file_sha256 == facts.sha256)

@@ -23,3 +23,15 @@ class LoadRejected(Exception):
         self.problems = problems
         count = len(problems)
         super().__init__(f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was loaded")
+
+
+class StoreFailed(LoadRejected):
+    """The database could not take the file (disk full, I/O error, connection lost); the
+    transaction was rolled back, so nothing from it was stored and a re-run is safe."""
+
+    def __init__(self, file: str, cause: str) -> None:
+        advice = (
+            f"the database could not store it ({cause}; is the disk full?): nothing from this "
+            "file was stored; free some space and run the same command again"
+        )
+        super().__init__(file, [Problem(file, 0, "file", advice)])

@@ -33,7 +33,8 @@ def worker(
     except ValueError as error:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.pool())
+    keep = settings.kept_checkpoints
 
     def show(done: Pass) -> None:
         if done.escalated or done.mailed or done.mail_failed or done.checkpointed:
@@ -44,10 +45,10 @@ def worker(
             )
 
     if once:
-        show(run_once(db, duty, sender, settings.ledger_key))
+        show(run_once(db, duty, sender, settings.ledger_key, keep=keep))
     else:
         console.print(f"caselink worker: a pass every {interval:g} s; Ctrl+C to stop.")
-        run_forever(db, duty, sender, settings.ledger_key, interval, show)
+        run_forever(db, duty, sender, settings.ledger_key, interval, show, keep)
     db.dispose()
 
 

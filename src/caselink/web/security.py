@@ -9,7 +9,9 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from caselink.access import sessions, tokens
@@ -42,9 +44,14 @@ def database(request: Request) -> Database:
 
 def unit_of_work(db: Database = Depends(database)) -> Iterator[Session]:
     """One transaction per request: what the handler writes, and its ledger entries, commit
-    together or not at all."""
-    with db.transaction() as session:
-        yield session
+    together or not at all. A database that cannot be reached (restarting, pool exhausted)
+    is a 503 to retry, not a 500; an API retry with the same Idempotency-Key files once."""
+    try:
+        with db.transaction() as session:
+            yield session
+    except (OperationalError, InterfaceError, PoolTimeout) as lost:
+        message = "The service's database is unavailable or busy: try again in a few seconds"
+        raise HTTPException(503, message, headers={"Retry-After": "5"}) from lost
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ def visit(request: Request, db_session: Session = Depends(unit_of_work)) -> Visi
     user = db_session.get(User, found.user_id)
     if user is None or not user.active or found.second_factor_at is None:
         return Visit(found, None)
+    request.state.user_id = user.id  # for the request log: an id, never a name
     return Visit(found, principal_for(db_session, user))
 
 
@@ -94,6 +102,7 @@ def api_principal(scope: str) -> Callable[..., Principal]:
             principal = tokens.principal_for_token(db_session, header[7:].strip())
             if principal is None:
                 raise SignInRequired()
+            request.state.user_id = principal.user_id
             if not principal.allows(scope):
                 raise Forbidden()
             return principal
