@@ -9,6 +9,10 @@ transaction. The baseline, in the same run and the same way, is a bare FastAPI e
 inserting the same JSON into PostgreSQL (bench/bare_intake_app.py). Prints reports/s and
 p50/p99 latency for both and the ratio, then checks every receipt's report is stored,
 routed and ledgered.
+
+It also prints the CPU time each report cost the server's processes and PostgreSQL's (from
+/proc, over the measured seconds only): on a shared machine, where the rate depends on what
+else is running, CPU per report is the figure that compares runs.
 """
 
 import argparse
@@ -26,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,7 +51,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+def served(args: list[str], env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
     process = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,7 +62,7 @@ def served(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -97,9 +101,43 @@ async def load(
     return len(latencies), failures, latencies
 
 
-def measure(base: str, headers: dict[str, str], seconds: float, concurrency: int) -> dict[str, Any]:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of process `root` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+def measure(
+    base: str,
+    headers: dict[str, str],
+    seconds: float,
+    concurrency: int,
+    server: int,
+    postgres: int,
+) -> dict[str, Any]:
     asyncio.run(load(base, headers, 2, concurrency))  # warm-up
+    cpu_before = cpu_seconds(server), cpu_seconds(postgres)
     ok, failed, latencies = asyncio.run(load(base, headers, seconds, concurrency))
+    cpu_after = cpu_seconds(server), cpu_seconds(postgres)
     cuts = statistics.quantiles(latencies, n=100)
     return {
         "rate": ok / seconds,
@@ -107,7 +145,16 @@ def measure(base: str, headers: dict[str, str], seconds: float, concurrency: int
         "p99": cuts[98] * 1000,
         "ok": ok,
         "failed": failed,
+        "server_cpu": (cpu_after[0] - cpu_before[0]) / ok * 1000,
+        "postgres_cpu": (cpu_after[1] - cpu_before[1]) / ok * 1000,
     }
+
+
+def postmaster(engine: Engine) -> int:
+    """The PostgreSQL server's main process (the parent of a connection's backend)."""
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def main() -> None:
@@ -142,15 +189,16 @@ def main() -> None:
         port = free_port()
         caselink = [sys.executable, "-m", "caselink", "serve", "--port", str(port)]
         caselink += ["--workers", str(options.workers)]
-        with served(caselink, {"CASELINK_DATABASE_URL": url}, port) as base:
-            ours = measure(base, headers, options.seconds, options.concurrency)
+        postgres = postmaster(db.engine)
+        with served(caselink, {"CASELINK_DATABASE_URL": url}, port) as (base, pid):
+            ours = measure(base, headers, options.seconds, options.concurrency, pid, postgres)
         port = free_port()
         bare = [
             sys.executable, "-m", "uvicorn", "--app-dir", "bench", "bare_intake_app:app",
             "--port", str(port), "--log-level", "warning", "--workers", str(options.workers),
         ]  # fmt: skip
-        with served(bare, {"BARE_DATABASE_URL": bare_url}, port) as base:
-            baseline = measure(base, {}, options.seconds, options.concurrency)
+        with served(bare, {"BARE_DATABASE_URL": bare_url}, port) as (base, pid):
+            baseline = measure(base, {}, options.seconds, options.concurrency, pid, postgres)
         with db.engine.connect() as connection:
             stored = connection.execute(text("SELECT count(*) FROM reports")).scalar_one()
             unrouted = connection.execute(
@@ -169,6 +217,10 @@ def main() -> None:
         print(
             f"  {name:34s} {figures['rate']:8.1f} reports/s   p50 {figures['p50']:6.1f} ms   "
             f"p99 {figures['p99']:6.1f} ms   ({figures['ok']:,} ok, {figures['failed']} failed)"
+        )
+        print(
+            f"  {'':34s} CPU per report: server {figures['server_cpu']:5.2f} ms, "
+            f"PostgreSQL {figures['postgres_cpu']:5.2f} ms"
         )
     print(f"  ratio caselink / bare: {ours['rate'] / baseline['rate']:.2f}")
     print(

@@ -3,12 +3,16 @@
 The entry is written in the same transaction as the change it records: if the change rolls
 back, so does its entry, and a change cannot commit without its entry. The single
 `ledger_head` row is updated first, which takes the write lock, so appends are serialised
-and sequence numbers have no gaps.
+and sequence numbers have no gaps. Several entries can be appended under one lock
+(`record_all`): a batch of reports filed together pays for the lock once.
 """
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, insert, text, update
 from sqlalchemy.orm import Session
 
 from caselink.ledger.entry import Action, Actor, Entry, now
@@ -19,6 +23,19 @@ from caselink.store.models import LedgerEntry, LedgerHead, LedgerNode
 _HEAD: Table = LedgerHead.__table__  # type: ignore[assignment]
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _NODES: Table = LedgerNode.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One entry to append; `before`/`after` are digests (see `entry.digest`), never content."""
+
+    actor: Actor
+    action: Action
+    object_type: str
+    object_id: str | int
+    reason: str | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 def record(
@@ -33,51 +50,66 @@ def record(
     after: str | None = None,
 ) -> Entry:
     """Append one entry; `before`/`after` are digests (see `entry.digest`), never content."""
-    # Claiming the next number is a write, so it takes the row lock (PostgreSQL) or the
-    # database write lock (SQLite) at once: no other append can interleave.
+    pending = Pending(actor, action, object_type, object_id, reason, before, after)
+    return record_all(session, [pending])[0]
+
+
+def record_all(session: Session, pending: Sequence[Pending]) -> list[Entry]:
+    """Append entries in the order given, consecutively, under one hold of the lock."""
+    if not pending:
+        return []
+    # Claiming the numbers is a write, so it takes the row lock (PostgreSQL) or the database
+    # write lock (SQLite) at once: no other append can interleave.
     head = session.execute(
         update(_HEAD)
         .where(_HEAD.c.id == 1)
-        .values(size=_HEAD.c.size + 1)
+        .values(size=_HEAD.c.size + len(pending))
         .returning(_HEAD.c.size, _HEAD.c.chain_hash, _HEAD.c.frontier)
     ).one()
-    entry = Entry(
-        seq=head.size,
-        recorded_at=now(),
-        actor=actor.name,
-        actor_user_id=actor.user_id,
-        agency=actor.agency,
-        action=action.value,
-        object_type=object_type,
-        object_id=str(object_id),
-        reason=reason,
-        before_digest=before,
-        after_digest=after,
-    )
-    leaf = leaf_hash(entry.canonical())
-    chain = hashlib.sha256(bytes.fromhex(head.chain_hash) + leaf).hexdigest()
-    frontier, nodes = _grow(head.frontier, entry.seq - 1, leaf)
-    add_entry = insert(_ENTRIES).values(**entry.__dict__, leaf_hash=leaf.hex(), chain_hash=chain)
-    move_head = update(_HEAD).where(_HEAD.c.id == 1).values(chain_hash=chain, frontier=frontier)
+    first = head.size - len(pending) + 1
+    recorded_at = now()
+    chain = bytes.fromhex(head.chain_hash)
+    stack = [bytes.fromhex(h) for h in head.frontier.split(",") if h]
+    entries: list[Entry] = []
+    rows: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    for seq, p in enumerate(pending, start=first):
+        entry = Entry(
+            seq=seq,
+            recorded_at=recorded_at,
+            actor=p.actor.name,
+            actor_user_id=p.actor.user_id,
+            agency=p.actor.agency,
+            action=p.action.value,
+            object_type=p.object_type,
+            object_id=str(p.object_id),
+            reason=p.reason,
+            before_digest=p.before,
+            after_digest=p.after,
+        )
+        leaf = leaf_hash(entry.canonical())
+        chain = hashlib.sha256(chain + leaf).digest()
+        nodes += _grow(stack, seq - 1, leaf)
+        entries.append(entry)
+        rows.append({**entry.__dict__, "leaf_hash": leaf.hex(), "chain_hash": chain.hex()})
+    frontier = ",".join(h.hex() for h in stack)
     if session.get_bind().dialect.name == "postgresql":
         # One round trip while the head's lock is held: every other append waits for it.
-        move_head = move_head.add_cte(add_entry.cte("added_entry"))
-        if nodes:
-            move_head = move_head.add_cte(insert(_NODES).values(nodes).cte("added_nodes"))
-        session.execute(move_head)
-        return entry
-    session.execute(add_entry)
+        session.execute(_APPEND_PG, _as_arrays(rows, nodes, chain.hex(), frontier))
+        return entries
+    session.execute(insert(_ENTRIES), rows)
     if nodes:
         session.execute(insert(_NODES), nodes)
-    session.execute(move_head)
-    return entry
+    session.execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(chain_hash=chain.hex(), frontier=frontier)
+    )
+    return entries
 
 
-def _grow(frontier: str, size: int, leaf: bytes) -> tuple[str, list[dict[str, object]]]:
-    """Add leaf number `size` (0-based) to the frontier of perfect subtrees, returning the new
-    frontier and the subtree roots it completed (to be stored for proofs)."""
-    stack = [bytes.fromhex(h) for h in frontier.split(",") if h]
-    completed: list[dict[str, object]] = []
+def _grow(stack: list[bytes], size: int, leaf: bytes) -> list[dict[str, Any]]:
+    """Add leaf number `size` (0-based) to the frontier of perfect subtrees (in place),
+    returning the subtree roots it completed (to be stored for proofs)."""
+    completed: list[dict[str, Any]] = []
     current, height, position = leaf, 0, size
     while position & 1:
         current = node_hash(stack.pop(), current)
@@ -85,4 +117,48 @@ def _grow(frontier: str, size: int, leaf: bytes) -> tuple[str, list[dict[str, ob
         position >>= 1
         completed.append({"height": height, "position": position, "hash": current.hex()})
     stack.append(current)
-    return ",".join(h.hex() for h in stack), completed
+    return completed
+
+
+# Entries and nodes go in as arrays, so the statement's text is the same for any number of
+# them: compiled once and prepared by the server, never rebuilt while the lock is held.
+_ENTRY_COLUMNS = (
+    ("seq", "bigint"),
+    ("recorded_at", "text"),
+    ("actor", "text"),
+    ("actor_user_id", "bigint"),
+    ("agency", "text"),
+    ("action", "text"),
+    ("object_type", "text"),
+    ("object_id", "text"),
+    ("reason", "text"),
+    ("before_digest", "text"),
+    ("after_digest", "text"),
+    ("leaf_hash", "text"),
+    ("chain_hash", "text"),
+)
+_NODE_COLUMNS = (("height", "integer"), ("position", "bigint"), ("hash", "text"))
+
+
+def _unnest(columns: tuple[tuple[str, str], ...], prefix: str) -> str:
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"CAST(:{prefix}{name} AS {kind}[])" for name, kind in columns)
+    return f"({names}) SELECT * FROM unnest({arrays})"
+
+
+_APPEND_PG = text(
+    f"WITH added_entries AS (INSERT INTO ledger_entries {_unnest(_ENTRY_COLUMNS, 'e_')}), "
+    f"added_nodes AS (INSERT INTO ledger_nodes {_unnest(_NODE_COLUMNS, 'n_')}) "
+    "UPDATE ledger_head SET chain_hash = :chain, frontier = :frontier WHERE id = 1"
+)
+
+
+def _as_arrays(
+    rows: list[dict[str, Any]], nodes: list[dict[str, Any]], chain: str, frontier: str
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"chain": chain, "frontier": frontier}
+    for name, _ in _ENTRY_COLUMNS:
+        values[f"e_{name}"] = [row[name] for row in rows]
+    for name, _ in _NODE_COLUMNS:
+        values[f"n_{name}"] = [node[name] for node in nodes]
+    return values

@@ -1,29 +1,40 @@
 """Filing a report: store it, route it, ledger it and give the reporter a receipt, all in the
 caller's one transaction. A report either exists with its routes, its people and its ledger
 entry, or not at all.
+
+`file_reports` files several reports in one transaction (the API's concurrent requests are
+batched by `group_commit`): one statement per step for the whole batch, and one hold of the
+ledger's lock. Each report's outcome is its own: a repeat or a reused key does not affect
+the others in the batch.
 """
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from caselink.access.principal import Principal
 from caselink.domain import Role
-from caselink.ledger import Action, record
+from caselink.ledger import Action
+from caselink.ledger.append import Pending, record_all
 from caselink.reporting import notices
 from caselink.reporting.clock import utcnow
-from caselink.reporting.routing import Destination, areas_for, destinations
+from caselink.reporting.routing import Destination, areas_for_all, destinations_for_all
 from caselink.reporting.rules import DutyRules
 from caselink.reporting.submission import PersonNamed, Submission
 from caselink.store.models import Report, ReportPerson, ReportRoute
 
 FILING_ROLES = frozenset({Role.REPORTER, Role.SAFEGUARDING_OFFICER})
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone call
+# Core tables, not ORM classes: filing is on every report's path and needs no unit of work.
+_REPORTS: Table = Report.__table__  # type: ignore[assignment]
+_PEOPLE: Table = ReportPerson.__table__  # type: ignore[assignment]
+_ROUTES: Table = ReportRoute.__table__  # type: ignore[assignment]
 
 
 class NotAllowed(PermissionError):
@@ -32,6 +43,15 @@ class NotAllowed(PermissionError):
 
 class KeyReused(ValueError):
     """The same idempotency key was sent with different content."""
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A checked submission, who makes it, and the key that makes a retry safe."""
+
+    principal: Principal
+    submission: Submission
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,9 @@ class Filed:
     urgent: bool = False
     kind: str = "report"
     ledger_entry: int | None = None
+
+
+Outcome = Filed | KeyReused | NotAllowed
 
 
 def new_reference() -> str:
@@ -67,132 +90,218 @@ def file_report(
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Filed:
-    if principal.role not in FILING_ROLES:
-        raise NotAllowed("only reporters and safeguarding officers file reports")
+    """File one report; raise `NotAllowed` or `KeyReused` if it cannot be."""
+    (outcome,) = file_reports(session, [Filing(principal, submission, idempotency_key)], rules, now)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@dataclass
+class _Draft:
+    """One filing on its way in."""
+
+    filing: Filing
+    content: str  # exactly what was submitted, as canonical JSON
+    digest: str
+    key: str | None  # the idempotency key, made unique to the user
+    reference: str = field(default_factory=new_reference)
+    areas: tuple[int, int] | None = None
+    routed: list[Destination] = field(default_factory=list)
+    report_id: int | None = None
+    outcome: Outcome | None = None
+
+    @property
+    def user_id(self) -> int:
+        return self.filing.principal.user_id
+
+    @property
+    def kind(self) -> str:
+        return "exemption_record" if self.filing.submission.exemption else "report"
+
+    def repeat_of(self, report_id: int, reference: str) -> None:
+        self.outcome = Filed(report_id, reference, duplicate=True)
+
+
+def file_reports(
+    session: Session, filings: Sequence[Filing], rules: DutyRules, now: datetime | None = None
+) -> list[Outcome]:
+    """File each report in the caller's transaction; say what became of each, in order."""
     now = now or utcnow()
-    content = submission.canonical_json()
-    digest = hashlib.sha256(content.encode()).hexdigest()
-    key = _key(principal, idempotency_key)
-    # The same content again within minutes is a repeat whatever its key (a reloaded form);
-    # a repeated key is found by the insert itself (below).
-    earlier = _earlier(session, principal, digest, None, now - rules.duplicate_window)
-    if earlier is not None:
-        return earlier
-    kind = "exemption_record" if submission.exemption else "report"
-    areas = None if submission.exemption else areas_for(session, submission)
-    values = {
-        "reference": new_reference(),
-        "submitted_at": now,
-        "reporter_user_id": principal.user_id,
-        "reporter_agency_id": principal.agency_id,
-        "force_area_id": areas[0] if areas else None,
-        "local_authority_id": areas[1] if areas else None,
-        "trigger": submission.trigger,
-        "summary": submission.what_happened,
-        "delay_reason": submission.delay_reason,
-        "kind": kind,
-        "urgent": submission.immediate_danger,
-        "learned_on": submission.learned_on,
-        "delay_kind": submission.delay_kind,
-        "reporter_role": submission.reporter_role,
-        "reporter_setting": submission.reporter_setting,
-        "submission": content,
-        "content_digest": digest,
-        "idempotency_key": key,
-    }
-    # ON CONFLICT DO NOTHING: a concurrent double-submit with the same key loses the race
-    # quietly and returns the winner's report instead of failing the request.
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Report)
-    report_id = session.execute(
-        statement.values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Report.id)
-    ).scalar_one_or_none()
-    if report_id is None:
-        again = _earlier(session, principal, digest, key, now - rules.duplicate_window)
-        assert again is not None, "a conflicting report must exist"
-        return again
-    _people(session, report_id, submission)
-    routed: list[Destination] = []
-    due = now + rules.deadline(submission.immediate_danger)
-    if kind == "report":
-        routed = destinations(session, areas)
-        session.execute(
-            insert(ReportRoute),
-            [
-                {
-                    "report_id": report_id,
-                    "agency_id": d.agency_id,
-                    "queue": d.queue,
-                    "routed_at": now,
-                    "due_at": due,
-                }
-                for d in routed
-            ],
-        )
-    if submission.immediate_danger:
-        notices.urgent_report(session, report_id, str(values["reference"]), routed, now)
+    drafts = []
+    for f in filings:
+        content = f.submission.canonical_json()
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        drafts.append(_Draft(f, content, digest, _key(f.principal, f.idempotency_key)))
+    # A repeat within the batch (a double click) is filed in a second round, after the
+    # first, so that it finds the first exactly as it would a report filed earlier.
+    while waiting := [d for d in drafts if d.outcome is None]:
+        seen: set[tuple[int, str]] = set()
+        this_round = []
+        for d in waiting:
+            # (0, key): a key is already made unique to its user.
+            marks = {(d.user_id, d.digest)} | ({(0, d.key)} if d.key else set())
+            if not marks & seen:
+                seen |= marks
+                this_round.append(d)
+        _file(session, this_round, rules, now)
+    return [d.outcome for d in drafts if d.outcome is not None]
+
+
+def _file(session: Session, drafts: list[_Draft], rules: DutyRules, now: datetime) -> None:
+    """File drafts that repeat neither each other's content nor each other's key."""
+    for d in drafts:
+        if d.filing.principal.role not in FILING_ROLES:
+            d.outcome = NotAllowed("only reporters and safeguarding officers file reports")
+    _find_recent_repeats(
+        session, [d for d in drafts if d.outcome is None], now - rules.duplicate_window
+    )
+    drafts = [d for d in drafts if d.outcome is None]
+    _route(session, drafts)
+    _insert_reports(session, drafts, now)
+    drafts = [d for d in drafts if d.outcome is None]
+    if not drafts:
+        return
+    _insert_people(session, drafts)
+    routes = []
+    for d in drafts:
+        due = now + rules.deadline(d.filing.submission.immediate_danger)
+        routes += [
+            {
+                "report_id": d.report_id,
+                "agency_id": r.agency_id,
+                "queue": r.queue,
+                "routed_at": now,
+                "due_at": due,
+            }
+            for r in d.routed
+        ]
+    if routes:
+        session.execute(insert(_ROUTES), routes)
+    for d in drafts:
+        if d.filing.submission.immediate_danger:
+            assert d.report_id is not None
+            notices.urgent_report(session, d.report_id, d.reference, d.routed, now)
     # The ledger append comes last: it holds the ledger's lock until the commit.
-    where = ", ".join(d.name for d in routed) or "not routed: exemption recorded"
-    entry = record(
-        session,
-        principal.actor,
-        Action.CREATE,
-        "report",
-        str(values["reference"]),
-        reason=f"{'urgent ' if submission.immediate_danger else ''}{kind}; {where}",
-        after=digest,
-    )
-    return Filed(
-        report_id,
-        str(values["reference"]),
-        duplicate=False,
-        submitted_at=now,
-        content_digest=digest,
-        sent_to=tuple((d.name, due) for d in routed),
-        urgent=submission.immediate_danger,
-        kind=kind,
-        ledger_entry=entry.seq,
-    )
+    entries = record_all(session, [_creation(d) for d in drafts])
+    for d, entry in zip(drafts, entries, strict=True):
+        assert d.report_id is not None
+        due = now + rules.deadline(d.filing.submission.immediate_danger)
+        d.outcome = Filed(
+            d.report_id,
+            d.reference,
+            duplicate=False,
+            submitted_at=now,
+            content_digest=d.digest,
+            sent_to=tuple((r.name, due) for r in d.routed),
+            urgent=d.filing.submission.immediate_danger,
+            kind=d.kind,
+            ledger_entry=entry.seq,
+        )
 
 
-def _earlier(
-    session: Session, principal: Principal, digest: str, key: str | None, since: datetime
-) -> Filed | None:
-    """The report this submission repeats: same idempotency key, or (with no key) the same
-    content from the same reporter within the duplicate window."""
-    if key is not None:
-        found = session.execute(
-            select(Report.id, Report.reference, Report.content_digest).where(
-                Report.idempotency_key == key
-            )
-        ).first()
-        if found is None:
-            return None
-        if found.content_digest != digest:
-            raise KeyReused("this idempotency key was already used for a different report")
-        return Filed(found.id, found.reference, duplicate=True)
-    recent = session.execute(
-        select(Report.id, Report.reference)
+def _find_recent_repeats(session: Session, drafts: list[_Draft], since: datetime) -> None:
+    """The same content from the same reporter within minutes is a repeat whatever its key
+    (a reloaded form); a repeated key is found by the insert itself."""
+    if not drafts:
+        return
+    found: dict[tuple[int | None, str | None], tuple[int, str]] = {}
+    for report_id, reference, user_id, digest in session.execute(
+        select(Report.id, Report.reference, Report.reporter_user_id, Report.content_digest)
         .where(
-            Report.reporter_user_id == principal.user_id,
-            Report.content_digest == digest,
+            Report.reporter_user_id.in_({d.user_id for d in drafts}),
+            Report.content_digest.in_({d.digest for d in drafts}),
             Report.submitted_at >= since,
         )
-        .limit(1)
-    ).first()
-    return Filed(recent.id, recent.reference, duplicate=True) if recent else None
+        .order_by(Report.id)
+    ):
+        found.setdefault((user_id, digest), (report_id, reference))
+    for d in drafts:
+        if (d.user_id, d.digest) in found:
+            d.repeat_of(*found[(d.user_id, d.digest)])
 
 
-def _people(session: Session, report_id: int, submission: Submission) -> None:
-    named: list[tuple[str, PersonNamed]] = [("child", submission.child)]
-    named += [("suspect", s) for s in submission.suspects]
-    session.execute(
-        insert(ReportPerson),
-        [
+def _route(session: Session, drafts: list[_Draft]) -> None:
+    """Where each report goes; an exemption record is kept but not routed."""
+    reports = [d for d in drafts if d.kind == "report"]
+    for d, areas in zip(
+        reports, areas_for_all(session, [d.filing.submission for d in reports]), strict=True
+    ):
+        d.areas = areas
+    destinations = destinations_for_all(session, [d.areas for d in reports])
+    for d in reports:
+        d.routed = destinations[d.areas]
+
+
+def _insert_reports(session: Session, drafts: list[_Draft], now: datetime) -> None:
+    if not drafts:
+        return
+    # ON CONFLICT DO NOTHING: a concurrent double-submit with the same key loses the race
+    # quietly and is answered with the winner's report instead of failing. Rows go in in key
+    # order, so two batches that share keys take their locks in the same order.
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_REPORTS)
+    rows = [_report_row(d, now) for d in sorted(drafts, key=lambda d: d.key or "")]
+    inserted: dict[str, int] = {
+        reference: report_id
+        for reference, report_id in session.execute(
+            statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+                _REPORTS.c.reference, _REPORTS.c.id
+            ),
+            rows,
+        )
+    }
+    lost = {d.key: d for d in drafts if d.reference not in inserted}
+    for d in drafts:
+        d.report_id = inserted.get(d.reference)
+    if not lost:
+        return
+    for report_id, reference, key, digest in session.execute(
+        select(Report.id, Report.reference, Report.idempotency_key, Report.content_digest).where(
+            Report.idempotency_key.in_(lost)
+        )
+    ):
+        if digest == lost[key].digest:
+            lost[key].repeat_of(report_id, reference)
+        else:
+            lost[key].outcome = KeyReused(
+                "this idempotency key was already used for a different report"
+            )
+    assert all(d.outcome is not None for d in lost.values()), "a conflicting report must exist"
+
+
+def _report_row(d: _Draft, now: datetime) -> dict[str, object]:
+    s = d.filing.submission
+    return {
+        "reference": d.reference,
+        "submitted_at": now,
+        "reporter_user_id": d.user_id,
+        "reporter_agency_id": d.filing.principal.agency_id,
+        "force_area_id": d.areas[0] if d.areas else None,
+        "local_authority_id": d.areas[1] if d.areas else None,
+        "trigger": s.trigger,
+        "summary": s.what_happened,
+        "delay_reason": s.delay_reason,
+        "kind": d.kind,
+        "urgent": s.immediate_danger,
+        "learned_on": s.learned_on,
+        "delay_kind": s.delay_kind,
+        "reporter_role": s.reporter_role,
+        "reporter_setting": s.reporter_setting,
+        "submission": d.content,
+        "content_digest": d.digest,
+        "idempotency_key": d.key,
+    }
+
+
+def _insert_people(session: Session, drafts: list[_Draft]) -> None:
+    rows = []
+    for d in drafts:
+        named: list[tuple[str, PersonNamed]] = [("child", d.filing.submission.child)]
+        named += [("suspect", s) for s in d.filing.submission.suspects]
+        rows += [
             {
-                "report_id": report_id,
+                "report_id": d.report_id,
                 "role": role,
                 "given_name": p.given_name,
                 "family_name": p.family_name,
@@ -206,5 +315,18 @@ def _people(session: Session, report_id: int, submission: Submission) -> None:
                 "description": p.description,
             }
             for role, p in named
-        ],
+        ]
+    session.execute(insert(_PEOPLE), rows)
+
+
+def _creation(d: _Draft) -> Pending:
+    where = ", ".join(r.name for r in d.routed) or "not routed: exemption recorded"
+    urgent = "urgent " if d.filing.submission.immediate_danger else ""
+    return Pending(
+        d.filing.principal.actor,
+        Action.CREATE,
+        "report",
+        d.reference,
+        reason=f"{urgent}{d.kind}; {where}",
+        after=d.digest,
     )

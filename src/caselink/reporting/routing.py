@@ -5,6 +5,7 @@ child's school, if it is an agency caselink knows. When neither is known the rep
 the national triage queue: a report is never routed nowhere.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -34,50 +35,76 @@ def district_of(postcode: str) -> str:
     return compact[:-3]
 
 
-def areas_for(session: Session, submission: Submission) -> tuple[int, int] | None:
-    """(force area id, local authority id) for the child, if caselink can tell."""
-    if submission.child.postcode:
-        found = session.execute(
-            select(PostcodeDistrict.force_area_id, PostcodeDistrict.local_authority_id).where(
-                PostcodeDistrict.district == district_of(submission.child.postcode)
-            )
-        ).first()
-        if found is not None:
-            return found[0], found[1]
-    if submission.child.school:
-        school_area = session.scalar(
-            select(Agency.area_id).where(
-                Agency.kind == AgencyKind.SCHOOL.value,
-                func.lower(Agency.name) == submission.child.school.lower(),
-            )
+def areas_for_all(
+    session: Session, submissions: Sequence[Submission]
+) -> list[tuple[int, int] | None]:
+    """(force area id, local authority id) for each submission's child, if caselink can
+    tell, looking up all their postcode districts at once."""
+    districts = {district_of(s.child.postcode) for s in submissions if s.child.postcode}
+    known: dict[str, tuple[int, int]] = {}
+    if districts:
+        for district, force_area_id, local_authority_id in session.execute(
+            select(
+                PostcodeDistrict.district,
+                PostcodeDistrict.force_area_id,
+                PostcodeDistrict.local_authority_id,
+            ).where(PostcodeDistrict.district.in_(districts))
+        ):
+            known[district] = (force_area_id, local_authority_id)
+    found: list[tuple[int, int] | None] = []
+    for s in submissions:
+        areas = known.get(district_of(s.child.postcode)) if s.child.postcode else None
+        if areas is None and s.child.school:
+            areas = _school_areas(session, s.child.school)
+        found.append(areas)
+    return found
+
+
+def _school_areas(session: Session, school: str) -> tuple[int, int] | None:
+    school_area = session.scalar(
+        select(Agency.area_id).where(
+            Agency.kind == AgencyKind.SCHOOL.value, func.lower(Agency.name) == school.lower()
         )
-        area = session.get(Area, school_area) if school_area else None
-        if area is not None and area.parent_id is not None:
-            return area.parent_id, area.id
+    )
+    area = session.get(Area, school_area) if school_area else None
+    if area is not None and area.parent_id is not None:
+        return area.parent_id, area.id
     return None
 
 
-def destinations(session: Session, areas: tuple[int, int] | None) -> list[Destination]:
-    """The force's police and the local authority's children's services (one query: this
-    is on every report's path)."""
-    if areas is None:
-        return [NATIONAL_TRIAGE]
-    force_area_id, local_authority_id = areas
-    rows = session.execute(
-        select(Agency.id, Agency.name, Agency.kind)
-        .where(
-            or_(
-                and_(Agency.kind == AgencyKind.POLICE_FORCE.value, Agency.area_id == force_area_id),
-                and_(
-                    Agency.kind == AgencyKind.LOCAL_AUTHORITY.value,
-                    Agency.area_id == local_authority_id,
-                ),
+def destinations_for_all(
+    session: Session, all_areas: Iterable[tuple[int, int] | None]
+) -> dict[tuple[int, int] | None, list[Destination]]:
+    """For each (force area, local authority): the force's police and the local authority's
+    children's services. One query for them all: this is on every report's path."""
+    pairs = set(all_areas)
+    forces = {p[0] for p in pairs if p is not None}
+    authorities = {p[1] for p in pairs if p is not None}
+    first: dict[tuple[str, int], Destination] = {}
+    if forces:
+        rows = session.execute(
+            select(Agency.id, Agency.name, Agency.kind, Agency.area_id)
+            .where(
+                or_(
+                    and_(Agency.kind == AgencyKind.POLICE_FORCE.value, Agency.area_id.in_(forces)),
+                    and_(
+                        Agency.kind == AgencyKind.LOCAL_AUTHORITY.value,
+                        Agency.area_id.in_(authorities),
+                    ),
+                )
             )
+            .order_by(Agency.id)
         )
-        .order_by(Agency.id)
-    ).all()
-    first: dict[str, Destination] = {}
-    for agency_id, name, kind in rows:
-        first.setdefault(kind, Destination(agency_id, name))
-    found = [first[k] for k in (AgencyKind.POLICE_FORCE, AgencyKind.LOCAL_AUTHORITY) if k in first]
-    return found or [NATIONAL_TRIAGE]
+        for agency_id, name, kind, area_id in rows:
+            first.setdefault((kind, area_id), Destination(agency_id, name))
+    found: dict[tuple[int, int] | None, list[Destination]] = {}
+    for pair in pairs:
+        if pair is None:
+            found[pair] = [NATIONAL_TRIAGE]
+            continue
+        wanted = (
+            (AgencyKind.POLICE_FORCE.value, pair[0]),
+            (AgencyKind.LOCAL_AUTHORITY.value, pair[1]),
+        )
+        found[pair] = [first[k] for k in wanted if k in first] or [NATIONAL_TRIAGE]
+    return found
