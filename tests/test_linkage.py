@@ -15,7 +15,7 @@ from caselink.domain import INTERCHANGE_COLUMNS
 from caselink.linkage import febrl
 from caselink.linkage.clusters import cluster
 from caselink.linkage.engine import Backend, score
-from caselink.linkage.evaluate import evaluate
+from caselink.linkage.evaluate import error_sources, evaluate
 from caselink.linkage.evidence import PRIOR, from_prediction
 from caselink.linkage.ids import assign_person_ids
 from caselink.linkage.link import Linkage, link
@@ -121,6 +121,32 @@ def test_nicknames_swapped_names_and_swapped_day_and_month_are_recognised() -> N
     assert _evidence(a, c)["given_name"] == "given and family names swapped"
 
 
+def test_swapped_names_are_recognised_with_a_typo_in_each() -> None:
+    a = _person(record_id="a", given_name="John", family_name="Coxon", date_of_birth="1980-05-06")
+    b = _person(record_id="b", given_name="Cooxn", family_name="Jonh", date_of_birth="1980-05-06")
+    assert _evidence(a, b)["given_name"] == "given and family names swapped"
+    sibling = _person(record_id="s", given_name="Coxon", family_name="Mary")
+    sibling["date_of_birth"] = a["date_of_birth"]  # so that blocking pairs them
+    assert _evidence(a, sibling)["given_name"] != "given and family names swapped"
+
+
+def test_a_mistyped_street_is_the_same_address_only_at_the_same_house_number() -> None:
+    a = _person(record_id="a", given_name="Amy", family_name="Khan", date_of_birth="2001-02-03",
+                postcode="NM4 2AB", address="12 Hollybush Crescent, Northam")  # fmt: skip
+    b = dict(a, record_id="b", postcode="NM4 2BA", address="12 Hollybsuh Cresent, Northam")
+    assert _evidence(a, b)["home"] == "same address, family names agree"
+    next_door = dict(b, record_id="c", address="14 Hollybsuh Cresent, Northam")
+    assert _evidence(a, next_door)["home"] != "same address, family names agree"
+
+
+def test_both_names_mistyped_are_still_compared_on_date_of_birth_and_an_initial() -> None:
+    a = _person(record_id="a", given_name="Jonathan", family_name="Matthews",
+                date_of_birth="1990-01-23")  # fmt: skip
+    b = _person(record_id="b", given_name="Jonahtan", family_name="Mattheus",
+                date_of_birth="1990-01-23")  # fmt: skip
+    assert _evidence(a, b)["date_of_birth"] == "same date of birth"  # found by blocking
+
+
 def test_ethnicity_and_nationality_never_reach_the_model(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     with path.open("w", newline="") as out:
@@ -208,6 +234,23 @@ def test_pairwise_and_cluster_scores_on_a_small_example() -> None:
     assert result.cluster.true_positives == 0
 
 
+def test_errors_are_traced_to_blocking_threshold_or_false_links() -> None:
+    truth = pd.DataFrame({"record_id": list("abcde"), "person_id": ["1", "1", "1", "2", "3"]})
+    candidates = pd.DataFrame(
+        {
+            "unique_id_l": ["a", "a", "d"],
+            "unique_id_r": ["b", "c", "e"],
+            "match_probability": [0.99, 0.2, 0.95],
+        }
+    )  # (b, c) was never compared; (a, c) scored too low; (d, e) is a false link
+    found = error_sources(candidates, truth, threshold=0.9)
+    assert (found.true_pairs, found.candidates) == (3, 3)
+    assert found.missed_by_blocking == 1
+    assert found.scored_below_threshold == 1
+    assert found.false_above_threshold == 1
+    assert "pairs missed by blocking: 1" in found.lines()
+
+
 def test_febrl_maps_onto_the_interchange_format_offline() -> None:
     records, truth = febrl.load("febrl1")
     assert list(records.columns) == list(INTERCHANGE_COLUMNS)
@@ -254,3 +297,17 @@ def test_link_command_refuses_an_unknown_backend(synthetic: Path, tmp_path: Path
     )  # fmt: skip
     assert result.exit_code == 2
     assert "unknown backend" in result.output
+
+
+def test_evaluate_command_says_where_the_errors_come_from(synthetic: Path, tmp_path: Path) -> None:
+    records = pd.read_csv(synthetic / "person_records.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(synthetic / "truth_clusters.csv", dtype=str, keep_default_na=False)
+    records.head(300).to_csv(tmp_path / "person_records.csv", index=False)
+    truth[truth["record_id"].isin(records.head(300)["record_id"])].to_csv(
+        tmp_path / "truth_clusters.csv", index=False
+    )
+    result = CliRunner().invoke(app, ["link", "evaluate", "--input", str(tmp_path), "--breakdown"])
+    assert result.exit_code == 0, result.output
+    assert "pairwise" in result.output
+    assert "pairs missed by blocking:" in result.output
+    assert "scored below the link threshold:" in result.output

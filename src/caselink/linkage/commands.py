@@ -297,13 +297,21 @@ def evaluate_command(
     backend: str = typer.Option("duckdb", help="Where Splink runs: duckdb or spark."),
     threshold: float | None = typer.Option(None, min=0.0, max=1.0),
     model: Path | None = typer.Option(None, help="Use this model instead of training."),
+    breakdown: bool = typer.Option(
+        False,
+        help="Also say where the errors come from: true pairs never compared (blocking), "
+        "scored below the threshold, false pairs above it (scores every compared pair again).",
+    ),
 ) -> None:
     """Precision, recall and F1, pairwise and by cluster, against ground truth."""
     import pandas as pd  # type: ignore[import-untyped]
 
     from caselink.linkage import febrl
-    from caselink.linkage.evaluate import evaluate
+    from caselink.linkage.engine import score
+    from caselink.linkage.evaluate import ErrorSources, error_sources, evaluate
+    from caselink.linkage.link import Linkage
     from caselink.linkage.link import link as link_records
+    from caselink.linkage.normalise import prepare
     from caselink.linkage.records import read_records
 
     _quiet_splink()
@@ -316,6 +324,13 @@ def evaluate_command(
         raise typer.Exit(2)
     chosen = _model(model)
     results: list[tuple[str, Evaluation]] = []
+    sources: list[tuple[str, ErrorSources]] = []
+
+    def explain(name: str, records: pd.DataFrame, expected: pd.DataFrame, done: Linkage) -> None:
+        if breakdown:
+            candidates = score(prepare(records), done.model, engine, min_probability=0.0)
+            sources.append((name, error_sources(candidates, expected, done.model.link_threshold)))
+
     with _backend(backend) as engine:
         if input is not None or clusters is not None:
             truth_path = truth or (
@@ -331,21 +346,24 @@ def evaluate_command(
                 assert input is not None
                 with _progress() as progress:
                     found = read_records(input)
-                    predicted = link_records(
+                    done = link_records(
                         found.records,
                         engine,
                         model=chosen,
                         link_threshold=threshold,
                         step=_Steps(progress),
-                    ).persons
+                    )
+                predicted = done.persons
+                explain(str(input), found.records, expected, done)
             results.append((str(clusters or input), evaluate(predicted, expected)))
         for name in febrl_sets:
             records, expected = febrl.load(name)
             with _progress() as progress:
-                predicted = link_records(
+                done = link_records(
                     records, engine, model=chosen, link_threshold=threshold, step=_Steps(progress)
-                ).persons
-            results.append((name, evaluate(predicted, expected)))
+                )
+            explain(name, records, expected, done)
+            results.append((name, evaluate(done.persons, expected)))
     table = Table("data", "records", "measure", "precision", "recall", "F1")
     for name, result in results:
         for measure, scores in (("pairwise", result.pairwise), ("cluster", result.cluster)):
@@ -358,3 +376,7 @@ def evaluate_command(
                 f"{scores.f1:.4f}",
             )
     console.print(table)
+    for name, found_errors in sources:
+        console.print(f"[bold]{name}[/]: where the pairwise errors come from")
+        for line in found_errors.lines():
+            console.print(f"  {line}", markup=False, highlight=False)

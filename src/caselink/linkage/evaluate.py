@@ -86,3 +86,42 @@ def evaluate(predicted: pd.DataFrame, truth: pd.DataFrame) -> Evaluation:
     recall = float((n * n / overlap["true_size"]).sum() / len(joined)) if len(joined) else 1.0
     bcubed = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Evaluation(len(joined), pairwise, cluster, bcubed)
+
+
+@dataclass(frozen=True)
+class ErrorSources:
+    """Where pairwise errors come from, pair by pair (before grouping into persons, which
+    can recover a missed pair through a third record or add pairs by chaining)."""
+
+    true_pairs: int
+    candidates: int  # pairs some blocking rule compared
+    missed_by_blocking: int  # true pairs no blocking rule compared
+    scored_below_threshold: int  # compared true pairs below the link threshold
+    false_above_threshold: int  # compared false pairs at or above it
+
+    def lines(self) -> list[str]:
+        return [
+            f"true pairs {self.true_pairs:,}; pairs compared {self.candidates:,}",
+            f"pairs missed by blocking: {self.missed_by_blocking:,}",
+            f"true pairs scored below the link threshold: {self.scored_below_threshold:,}",
+            f"false pairs scored at or above it: {self.false_above_threshold:,}",
+        ]
+
+
+def error_sources(candidates: pd.DataFrame, truth: pd.DataFrame, threshold: float) -> ErrorSources:
+    """`candidates`: every compared pair (`unique_id_l, unique_id_r, match_probability`,
+    as engine.score gives with no minimum); `truth`: `record_id, person_id`."""
+    person = truth.set_index("record_id")["person_id"]
+    left = candidates["unique_id_l"].astype(str).map(person)
+    right = candidates["unique_id_r"].astype(str).map(person)
+    same = (left == right) & left.notna()
+    above = candidates["match_probability"].astype(float) >= threshold
+    sizes = truth.groupby("person_id").size()
+    true_pairs = _pairs(sizes)
+    return ErrorSources(
+        true_pairs=true_pairs,
+        candidates=len(candidates),
+        missed_by_blocking=true_pairs - int(same.sum()),
+        scored_below_threshold=int((same & ~above).sum()),
+        false_above_threshold=int((~same & above).sum()),
+    )

@@ -80,7 +80,8 @@ def _custom(sql: str) -> Callable[[], Any]:
 
 def _same_address() -> Any:
     """The same house: street key and postcode agree (or a postcode is missing or one
-    character out), or the postcode agrees and the street key nearly does."""
+    character out), or the postcode agrees and the street key nearly does, or the house
+    number agrees and the street key nearly does."""
     postcode_fits = cll.Or(
         cll.ExactMatchLevel("postcode"),
         _DialectLevel("postcode_l is null or postcode_r is null"),
@@ -89,11 +90,18 @@ def _same_address() -> Any:
     return cll.Or(
         cll.And(cll.ExactMatchLevel("address_key"), postcode_fits),
         cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address_key", 0.88)),
+        # A typo in the street ('12 hihg street'): the house number must agree exactly, as
+        # next door differs from it by one character too.
+        cll.And(
+            cll.ExactMatchLevel("address_number"),
+            cll.JaroWinklerLevel("address_key", 0.9),
+            postcode_fits,
+        ),
     )
 
 
 def _names_swapped() -> Any:
-    """Given and family names in each other's boxes, one of them perhaps mistyped. Both
+    """Given and family names in each other's boxes, one or both perhaps mistyped. Both
     name comparisons score it, as both names agree; one name alone in the wrong box (which
     a sibling's swapped record also shows) is no swap."""
     return cll.Or(
@@ -101,6 +109,9 @@ def _names_swapped() -> Any:
         _DialectLevel(
             "(given_first_l = family_r and {jaro_winkler}(family_l, given_first_r) >= 0.88) "
             "or (family_l = given_first_r and {jaro_winkler}(given_first_l, family_r) >= 0.88)"
+            # ...or both, each nearly agreeing with the other box ('jonh cooxn', 'coxon john').
+            " or ({jaro_winkler}(given_first_l, family_r) >= 0.92"
+            " and {jaro_winkler}(family_l, given_first_r) >= 0.92)"
         ),
     )
 
@@ -427,6 +438,11 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.given_first = r.family and l.family = r.given_first",
     "l.dob = r.dob and l.given_first = r.family",
     "l.dob = r.dob and l.family = r.given_first",
+    # Both names mistyped (a typo seldom changes a name's first letter): the date of birth
+    # and one initial. Cheap, as a date of birth is shared by few.
+    "l.dob = r.dob and l.given_initial = r.given_initial",
+    "l.dob = r.dob and l.family_initial = r.family_initial",
+    "l.dob = r.dob and l.given_initial = r.family_initial and l.family_initial = r.given_initial",
 )
 
 # Pairs almost certainly the same person, to estimate how many matches the data hold.
@@ -443,6 +459,10 @@ TRAINING_BLOCKS: tuple[str, ...] = (
     "l.dob = r.dob",
     "l.given_first = r.given_first and l.family = r.family",
     "l.nhs_number = r.nhs_number",
+    # Names and date of birth also learnt among pairs picked by their home alone: among
+    # pairs picked by their exact names, the records with a wrong date of birth are also
+    # the ones EM takes for namesakes, so that session alone underrates such errors.
+    "l.postcode = r.postcode and l.address_key = r.address_key",
 )
 
 
@@ -534,8 +554,10 @@ def settings_creator(
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,
         additional_columns_to_retain=[],
-        max_iterations=20,
-        em_convergence=0.001,
+        max_iterations=50,
+        # Small m (a level seen in a few per cent of matches) moves by less than 0.001 per
+        # iteration long before it has converged: a coarser test stopped EM early.
+        em_convergence=0.0001,
     )
 
 

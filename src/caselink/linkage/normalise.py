@@ -35,6 +35,7 @@ MODEL_COLUMNS = (
     "family",
     "family_parts",
     "family_mp",
+    "family_initial",
     "dob",
     "dob_swapped",
     "sex",
@@ -42,6 +43,7 @@ MODEL_COLUMNS = (
     "postcode_sector",
     "postcode_district",
     "address_key",
+    "address_number",
     "address_tokens",
     "nhs_number",
     "phone",
@@ -240,6 +242,14 @@ def address_parts(value: str | None, postcode: str | None) -> tuple[str | None, 
     return key, distinctive
 
 
+def house_number(address_key: str | None) -> str | None:
+    """The house number an address key starts with ('12a' of '12a high street'), if any."""
+    if not address_key:
+        return None
+    first = address_key.split(" ", 1)[0]
+    return first if _HAS_DIGIT.search(first) else None
+
+
 def _street_words(tokens: list[str]) -> list[str]:
     """Abbreviations spelled out; 'st' before a name that a street type follows is Saint
     ('st marys road'), otherwise Street ('high st')."""
@@ -339,6 +349,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     family = out["family_parts"].map(lambda t: "".join(t) if t else None)
     out["family"] = family.values
     out["family_mp"] = _per_value(family, phonetic).values
+    out["family_initial"] = family.str[:1].values
 
     out["dob"] = raw["date_of_birth"].values
     out["dob_swapped"] = _per_value(raw["date_of_birth"], swap_day_month).values
@@ -353,6 +364,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     address_split = _per_value(address, lambda pair: address_parts(pair[0], pair[1]))
     out["address_key"] = address_split.map(lambda p: p[0] if isinstance(p, tuple) else None)
     out["address_tokens"] = address_split.map(lambda p: p[1] if isinstance(p, tuple) else [])
+    out["address_number"] = out["address_key"].map(house_number)
 
     out["nhs_number"] = _per_value(raw["nhs_number"], nhs_number).values
     out["phone"] = _per_value(raw["phone"], phone_e164).values
