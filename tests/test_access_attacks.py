@@ -11,7 +11,7 @@ from caselink.access import tokens
 from caselink.access.principal import principal_for
 from caselink.access.sessions import utcnow
 from caselink.store.db import Database
-from caselink.store.models import Alert, ApiToken, LedgerEntry, User
+from caselink.store.models import Alert, ApiToken, Case, LedgerEntry, User
 from caselink.web.app import create_app
 from tests.support.ledger import tamper
 from tests.support.world import World, build, csrf_from, sign_in
@@ -61,8 +61,19 @@ def test_ids_from_another_force_are_refused_on_every_route(
     sign_in(app_client, world, "officer-n")
     page = app_client.get("/cases/SOUTH/1")
     assert page.status_code == 403 and "Summary of SOUTH/1" not in page.text
-    assert app_client.get(f"/records/{south_record}").status_code == 404
+    record = app_client.get(f"/records/{south_record}")  # refused, and told how to ask
+    assert record.status_code == 403 and "Hart" not in record.text
     assert "SOUTH/1" not in app_client.get("/cases").text
+    with db.transaction() as s:
+        attempts = s.execute(
+            select(LedgerEntry.object_type, LedgerEntry.object_id).where(
+                LedgerEntry.actor == "officer-n", LedgerEntry.action == "attempt"
+            )
+        ).all()
+        south_case = s.scalar(select(Case.id).where(Case.reference == "SOUTH/1"))
+    # The API's refusals are ledgered like the pages', though they look like "not found".
+    assert attempts.count(("case", str(south_case))) == 2
+    assert attempts.count(("person_record", str(south_record))) == 2
 
 
 def test_roles_without_casework_see_no_cases(

@@ -129,8 +129,9 @@ def test_others_are_refused(client: TestClient, world: World, db: Database) -> N
     sign_in(client, world, "teacher")
     reference = send(client, FORM).headers["location"].split("/")[2]
     for username, path, status in [
-        ("officer-s", f"/reports/{reference}", 404),
-        ("officer-s", f"/reports/{reference}/receipt.json", 404),
+        # An officer elsewhere is told it is not theirs, and how to ask (the attempt is kept).
+        ("officer-s", f"/reports/{reference}", 403),
+        ("officer-s", f"/reports/{reference}/receipt.json", 403),
         ("analyst-n", "/reports/inbox", 403),
         ("survivor", "/report", 403),
         ("admin", f"/reports/{reference}", 404),

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 320, "height": 640}
-# WCAG 2.0–2.2 A and AA rules, plus axe's best practices (landmarks, headings, ...).
+# WCAG 2.0 to 2.2 A and AA rules, plus axe's best practices (landmarks, headings, ...).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 BLOCKING = ("serious", "critical")
 
@@ -46,7 +46,7 @@ def check_page(page: Page, label: str) -> None:
     """Fail with a readable list if axe finds serious or critical problems, or if the page
     scrolls sideways at its current width."""
     problems = [
-        f"{v['impact']}: {v['id']} – {v['help']} ({len(v['nodes'])}×, e.g. "
+        f"{v['impact']}: {v['id']} - {v['help']} ({len(v['nodes'])} places, e.g. "
         f"{v['nodes'][0]['target']})"
         for v in violations(page)
     ]

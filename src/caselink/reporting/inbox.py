@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from caselink.access import policy
+from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.domain import Role
 from caselink.ledger import Action, record
@@ -282,10 +282,17 @@ def filed_by(session: Session, p: Principal) -> list[ReportView]:
 def find(
     session: Session, p: Principal, reference: str, *, ledger_read: bool = True
 ) -> ReportView | None:
-    """One report, if this principal may read it; the read is ledgered."""
+    """One report, if this principal may read it; the read is ledgered, and so is a refused
+    read of a report that exists."""
     report = session.scalar(select(Report).where(Report.reference == reference, policy.reports(p)))
     if report is None:
+        if exists(session, reference):
+            refusals.refuse(session, p, "report", reference)
         return None
     if ledger_read:
         record(session, p.actor, Action.READ, "report", reference)
     return _views(session, [report])[0]
+
+
+def exists(session: Session, reference: str) -> bool:
+    return session.scalar(select(Report.id).where(Report.reference == reference)) is not None

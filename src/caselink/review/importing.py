@@ -10,10 +10,11 @@ neither duplicates nor drops a case.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from caselink.ledger import Action, Actor, record
@@ -214,3 +215,58 @@ def _insert(
         ]
         if items:
             session.execute(insert(items_table), items)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one imported file brought in, read back from the store (for the web's result)."""
+
+    id: int
+    file: str
+    loaded_at: datetime
+    rows_in_file: int
+    inserted: int
+
+    @property
+    def already_present(self) -> int:
+        return self.rows_in_file - self.inserted
+
+
+def summary(session: Session, import_id: int) -> ImportSummary | None:
+    found = session.execute(
+        select(Import.id, Import.file_name, Import.loaded_at, Import.row_count).where(
+            Import.id == import_id, Import.kind == KIND
+        )
+    ).first()
+    if found is None:
+        return None
+    inserted = session.scalar(
+        select(func.count()).select_from(ReviewCase).where(ReviewCase.import_id == import_id)
+    )
+    return ImportSummary(found.id, found.file_name, found.loaded_at, found.row_count, inserted or 0)
+
+
+def recent(session: Session, limit: int = 10) -> list[ImportSummary]:
+    """The latest closed-case files imported, newest first."""
+    added = (
+        select(ReviewCase.import_id, func.count().label("n"))
+        .group_by(ReviewCase.import_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Import.id, Import.file_name, Import.loaded_at, Import.row_count, added.c.n)
+        .outerjoin(added, added.c.import_id == Import.id)
+        .where(Import.kind == KIND)
+        .order_by(Import.id.desc())
+        .limit(limit)
+    ).all()
+    return [ImportSummary(r.id, r.file_name, r.loaded_at, r.row_count, r.n or 0) for r in rows]
+
+
+def unscored(session: Session) -> bool:
+    """Whether any review case still waits for its first score (a file imported but not yet
+    scored, or scoring that failed after an import)."""
+    return (
+        session.scalar(select(ReviewCase.id).where(ReviewCase.score_id.is_(None)).limit(1))
+        is not None
+    )

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -93,6 +93,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _not_found(detail: str) -> JSONResponse:
+    """Returned, not raised, so that the transaction still commits the ledgered attempt."""
+    return JSONResponse({"detail": detail}, status_code=404)
+
+
 def _summary(row: reading.CaseRow) -> CaseSummary:
     return CaseSummary(**row.__dict__)
 
@@ -165,13 +170,13 @@ def read_case(
     reference: str,
     p: Principal = Depends(api_principal("cases:read")),
     db_session: Session = Depends(unit_of_work),
-) -> CaseDetail:
+) -> CaseDetail | JSONResponse:
     try:
         case = reading.read_case(db_session, p, reference)
     except reading.OutOfScope:
         case = None  # the API has no break-glass: out of scope looks like absent
     if case is None:
-        raise HTTPException(404, "no such case that you may see")
+        return _not_found("no such case that you may see")
     return CaseDetail(
         **_summary(case.row).model_dump(),
         summary=case.summary,
@@ -187,10 +192,10 @@ def read_record(
     record_id: int = Path(ge=1, le=MAX_ID),
     p: Principal = Depends(api_principal("records:read")),
     db_session: Session = Depends(unit_of_work),
-) -> PersonRecordOut:
+) -> PersonRecordOut | JSONResponse:
     found = reading.read_record(db_session, p, record_id)
     if found is None:
-        raise HTTPException(404, "no such record that you may see")
+        return _not_found("no such record that you may see")
     fields = {k: v for k, v in found.__dict__.items() if k != "cases"}
     cases = [CaseRole(reference=ref, role=role) for ref, role in found.cases]
     return PersonRecordOut(**fields, cases=cases)

@@ -10,11 +10,13 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from caselink import __version__
 from caselink.config import Settings
+from caselink.operations import logs
 from caselink.store.db import Database
 from caselink.web import (
     account,
     api,
     casework,
+    comparison,
     health,
     linkage,
     network,
@@ -23,8 +25,13 @@ from caselink.web import (
     reporting,
     reporting_api,
     review,
+    review_import,
     signin,
+    statistics,
+    survivors,
+    survivors_api,
 )
+from caselink.web.errors import handle_errors
 from caselink.web.security import SECURE, BadCsrf, Forbidden, SignInRequired
 from caselink.web.templating import render
 
@@ -73,12 +80,18 @@ def create_app(db: Database) -> FastAPI:
         reporting,
         reporting_api,
         review,
+        review_import,
         network,
         linkage,
+        survivors,
+        survivors_api,
+        comparison,
+        statistics,
     )
     for module in routers:
         app.include_router(module.router)
     _handle_refusals(app)
+    handle_errors(app, SECURITY_HEADERS)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -89,13 +102,16 @@ def create_app(db: Database) -> FastAPI:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    app.add_middleware(logs.RequestLog)  # outermost: times and ids every request
     return app
 
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory` and `caselink serve --workers N`: each worker process makes
-    its own app and connection pool from CASELINK_DATABASE_URL."""
-    return create_app(Database(Settings.from_env().database_url))
+    its own app and connection pool from CASELINK_DATABASE_URL (pool sizes: see config)."""
+    settings = Settings.from_env()
+    logs.configure(settings.log_format, settings.log_level)
+    return create_app(Database(settings.database_url, settings.pool()))
 
 
 def _is_api(request: Request) -> bool:

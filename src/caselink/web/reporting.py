@@ -22,7 +22,7 @@ from caselink.reporting.clock import utcnow
 from caselink.reporting.rules import CLOSURE_REASONS
 from caselink.store.models import Agency, Report
 from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
-from caselink.web.templating import not_found, render
+from caselink.web.templating import not_found, out_of_scope, render
 
 router = APIRouter(include_in_schema=False)
 REFERENCE = re.compile(r"[A-Za-z0-9-]{3,40}")  # anything else cannot be a reference
@@ -131,6 +131,17 @@ def _report_or_404(
 ) -> inbox.ReportView | Response:
     principal = signed_in(current)
     found = inbox.find(db_session, principal, reference) if REFERENCE.fullmatch(reference) else None
+    if found is None and policy.told_it_exists(principal) and inbox.exists(db_session, reference):
+        return out_of_scope(
+            request,
+            principal,
+            current.csrf_token,
+            "report",
+            reference,
+            "It was sent to another agency, not to yours.",
+            "If you need it, ask the agency it was sent to, or the oversight body. If a child "
+            "is in immediate danger, call 999 now.",
+        )
     if found is None:
         explanation = (
             "Check the reference. You can only see reports you made or that were sent to you."

@@ -55,6 +55,7 @@ def queue_page(
         to_approve=queue.awaiting_approval(db_session, principal),
         rows=queue.top(db_session, principal, QUEUE_SHOWN),
         may_review=policy.may_review(principal),
+        may_import=policy.may_import_review_cases(principal),
         empty=request.query_params.get("empty") == "1",
     )
 
