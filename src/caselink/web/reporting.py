@@ -130,7 +130,10 @@ def _report_or_404(
     request: Request, current: Visit, db_session: Session, reference: str
 ) -> inbox.ReportView | Response:
     principal = signed_in(current)
-    found = inbox.find(db_session, principal, reference) if REFERENCE.fullmatch(reference) else None
+    explanation = "Check the reference. You can only see reports you made or that were sent to you."
+    if not REFERENCE.fullmatch(reference):
+        return not_found(request, principal, current.csrf_token, explanation)
+    found = inbox.find(db_session, principal, reference)
     if found is None and policy.told_it_exists(principal) and inbox.exists(db_session, reference):
         return out_of_scope(
             request,
@@ -143,9 +146,6 @@ def _report_or_404(
             "is in immediate danger, call 999 now.",
         )
     if found is None:
-        explanation = (
-            "Check the reference. You can only see reports you made or that were sent to you."
-        )
         return not_found(request, principal, current.csrf_token, explanation)
     return found
 
