@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,20 +53,27 @@ def free_port() -> int:
 
 @contextmanager
 def served(args: list[str], env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
-    process = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    # The server logs every request as production does (JSON lines), to a file, not a terminal.
+    with tempfile.TemporaryFile(prefix="caselink-bench-", suffix=".log") as log:
+        process = subprocess.Popen(
+            args,
+            env={**os.environ, "CASELINK_LOG_FORMAT": "json", **env},
+            cwd=ROOT,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            yield base, process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 COUNTER = iter(range(10**9))  # shared by every run, so no two reports are the same

@@ -1,0 +1,64 @@
+"""Every page each role reaches from its menu, and the first item each of those pages lists,
+on a 320 px wide phone with axe-core: no serious or critical problem, no sideways scrolling.
+The journeys check the pages on their way; this sweep checks the pages they pass by."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from caselink.store.db import Database
+from tests.support.a11y import check_page, phone
+from tests.support.browser import served, sign_in
+from tests.support.reporting import reporting_world
+from tests.support.world import World
+
+ROLES = ("teacher", "officer-n", "analyst-n", "reviewer", "inspector", "survivor", "admin")
+NOT_PAGES = (".csv", ".json", ".svg", "/sign-out")  # downloads and actions, not pages
+MENU = ".govuk-service-navigation__list a"
+FIRST_ITEM = "main table a, main .govuk-summary-card a, main .govuk-task-list a"
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World]]:
+    path = tmp_path / "phone.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    world = reporting_world(db)
+    with served(db) as base:
+        yield base, world
+    db.dispose()
+
+
+def _pages(page: Page, base: str, selector: str) -> list[str]:
+    hrefs = page.eval_on_selector_all(selector, "links => links.map(a => a.getAttribute('href'))")
+    urls = [urljoin(page.url, h) for h in hrefs if h]
+    return [
+        u
+        for u in dict.fromkeys(urls)
+        if u.startswith(base) and not urlparse(u).path.endswith(NOT_PAGES)
+    ]
+
+
+def test_every_page_each_role_reaches_works_on_a_phone(
+    browser: Browser, site: tuple[str, World]
+) -> None:
+    base, world = site
+    seen: set[str] = set()
+    for username in ROLES:
+        page = phone(browser)
+        sign_in(page, base, username, world.secrets[username])
+        check_page(page, f"{username}: home")
+        for menu_page in _pages(page, base, MENU):
+            page.goto(menu_page)
+            check_page(page, f"{username}: {menu_page}")
+            seen.add(urlparse(menu_page).path)
+            for item in _pages(page, base, FIRST_ITEM)[:1]:
+                page.goto(item)
+                check_page(page, f"{username}: {item}, from {menu_page}")
+                seen.add(urlparse(item).path)
+        page.close()
+    assert len(seen) >= 15, f"the sweep reached only {sorted(seen)}"
