@@ -308,7 +308,10 @@ def _next_steps(
         )
     elif updates.kind_of_outcome(case.outcome or "") == "charge":
         steps.append("The Witness Care Unit will contact you about the court case.")
-    steps.append("If something changes for you, or you feel unsafe, contact the officer below.")
+    steps.append(
+        "If something changes for you, or you feel unsafe, contact your officer (under "
+        "'Your contact' above). If you are in danger now, call 999."
+    )
     return steps
 
 
