@@ -142,7 +142,7 @@ def request_information(
             [reporter],
             key=f"info:{report.id}:{now.isoformat()}",
             kind="information_requested",
-            report_id=report.id,
+            subject_id=report.id,
             subject=f"More information needed about report {report.reference}",
             message=(
                 f"An officer has asked for more information about your report {report.reference}."
@@ -320,7 +320,7 @@ def close(
             others,
             key=f"closure:{report.id}:{now.isoformat()}",
             kind="closure_approval",
-            report_id=report.id,
+            subject_id=report.id,
             subject=f"Approval needed to close report {report.reference}",
             message=(
                 f"{p.display_name} asks to close report {report.reference} about a child under "

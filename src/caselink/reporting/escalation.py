@@ -107,7 +107,7 @@ def _tell(session: Session, report: Report, route: ReportRoute, level: int, now:
         people,
         key=f"escalation:{route.id}:{level}",
         kind="report_overdue",
-        report_id=report.id,
+        subject_id=report.id,
         subject=f"{urgent}Overdue report {report.reference}: escalated to {LEVELS[level]}",
         message=message,
         now=now,

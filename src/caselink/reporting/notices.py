@@ -72,12 +72,13 @@ def tell(
     *,
     key: str,
     kind: str,
-    report_id: int,
+    subject_id: int,
     subject: str,
     message: str,
     now: datetime,
+    subject_type: str = "report",
 ) -> None:
-    """An alert in caselink and a mail, to each person."""
+    """An alert in caselink and a mail (through the outbox: never lost), to each person."""
     if not people:
         return
     session.execute(
@@ -86,8 +87,8 @@ def tell(
             {
                 "recipient_user_id": p.id,
                 "kind": kind,
-                "subject_type": "report",
-                "subject_id": report_id,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
                 "message": message,
                 "created_at": now,
             }
@@ -125,7 +126,7 @@ def urgent_report(
             officers_of(session, destination.agency_id),
             key=f"urgent:{report_id}:{destination.agency_id}",
             kind="urgent_report",
-            report_id=report_id,
+            subject_id=report_id,
             subject=f"URGENT report {reference}: a child may be in immediate danger",
             message=(
                 f"Report {reference} says a child may be in immediate danger. It has been sent "

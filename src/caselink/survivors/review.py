@@ -13,18 +13,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.domain import AgencyKind, Role
 from caselink.ledger import Action, record
+from caselink.reporting import notices
 from caselink.reporting.clock import aware
 from caselink.reporting.notices import SIGN_OFF, queue_mail
 from caselink.store.models import (
     Agency,
-    Alert,
     Case,
     CaseAssignment,
     Decision,
@@ -360,28 +360,14 @@ def alert(
     now: datetime,
 ) -> None:
     """An alert in caselink and a mail to each officer (the outbox: never lost)."""
-    if not people:
-        return
-    session.execute(
-        insert(Alert),
-        [
-            {
-                "recipient_user_id": u.id,
-                "kind": "review_request",
-                "subject_type": "review_request",
-                "subject_id": request.id,
-                "message": message,
-                "created_at": now,
-            }
-            for u in people
-        ],
+    notices.tell(
+        session,
+        people,
+        key=key,
+        kind="review_request",
+        subject_type="review_request",
+        subject_id=request.id,
+        subject=f"Victims' Right to Review: {request.reference}",
+        message=message,
+        now=now,
     )
-    for user in people:
-        queue_mail(
-            session,
-            f"{key}:user:{user.id}",
-            user.email,
-            f"Victims' Right to Review: {request.reference}",
-            message + SIGN_OFF,
-            now,
-        )

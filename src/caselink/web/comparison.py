@@ -48,8 +48,15 @@ def _by(value: str) -> By:
     return By.LOCAL_AUTHORITY if value == By.LOCAL_AUTHORITY.value else By.FORCE
 
 
-def _scope(by: By, window: Window) -> str:
-    return f"{by.value}:{window.start or 'start'}..{window.end or 'today'}"
+def _compared(
+    db_session: Session, principal: Principal, start: str, end: str, by: str, action: Action
+) -> tuple[Comparison, By, dict[str, str]]:
+    """The comparison asked for (the whole period when the dates are bad), ledgered."""
+    window, errors = _window(start, end)
+    grouping = _by(by)
+    scope = f"{grouping.value}:{window.start or 'start'}..{window.end or 'today'}"
+    record(db_session, principal.actor, action, "force_comparison", scope)
+    return compare(db_session, grouping, window), grouping, errors
 
 
 @router.get("/oversight/comparison")
@@ -62,10 +69,7 @@ def comparison(
     db_session: Session = Depends(unit_of_work),
 ) -> Response:
     principal = _oversight(current)
-    window, errors = _window(start, end)
-    grouping = _by(by)
-    found = compare(db_session, grouping, window)
-    record(db_session, principal.actor, Action.READ, "force_comparison", _scope(grouping, window))
+    found, grouping, errors = _compared(db_session, principal, start, end, by, Action.READ)
     charts = {m.key: bar_chart(m, found.places) for m in found.metrics}
     return render(
         request,
@@ -112,10 +116,7 @@ def comparison_csv(
     db_session: Session = Depends(unit_of_work),
 ) -> Response:
     principal = _oversight(current)
-    window, _ = _window(start, end)
-    grouping = _by(by)
-    found = compare(db_session, grouping, window)
-    record(db_session, principal.actor, Action.EXPORT, "force_comparison", _scope(grouping, window))
+    found, _, _ = _compared(db_session, principal, start, end, by, Action.EXPORT)
     return Response(
         _as_csv(found),
         media_type="text/csv; charset=utf-8",
