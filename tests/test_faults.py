@@ -197,7 +197,8 @@ def test_the_worker_killed_mid_escalation_and_restarted_escalates_and_mails_once
     world = reporting_world(db)
     teacher = principal(db, world, "teacher")
     long_ago = utcnow() - timedelta(days=3)  # every step of every route is due
-    for n in range(6):
+    reports = 16  # enough steps that the kill lands mid-way even on a fast machine
+    for n in range(reports):
         with db.transaction() as s:
             intake.file_report(
                 s,
@@ -206,7 +207,7 @@ def test_the_worker_killed_mid_escalation_and_restarted_escalates_and_mails_once
                 DUTY,
                 now=long_ago,
             )
-    steps = 6 * 2 * 3  # 6 reports, each to the police and the council, three levels
+    steps = reports * 2 * 3  # each report to the police and the council, three levels
     with smtp_server() as (mailbox, port):
         env = {
             "CASELINK_DATABASE_URL": database_url,
