@@ -87,7 +87,7 @@ def verify(
         chain = sha256(chain + leaf).digest()
         if chain.hex() != row[12]:
             _add(verdict, expected, UNCHAINED)
-            chain = bytes.fromhex(str(row[12]))  # resynchronise so one fault is reported once
+            chain = _resynchronised(row[12], chain)
         frontier.append(leaf)
         carry = verdict.entries
         while carry & 1:
@@ -152,6 +152,16 @@ UNCHAINED = (
 )
 REWRITTEN = "no longer have the root it signed: an entry was changed and the hashes recomputed"
 TRUNCATED = "were removed, or the database was restored from an older copy"
+
+
+def _resynchronised(stored: object, recomputed: bytes) -> bytes:
+    """Carry on from the stored chain hash, so that one fault is reported once; from the
+    recomputed one when what is stored is not even a hash."""
+    try:
+        chain = bytes.fromhex(str(stored))
+    except ValueError:
+        return recomputed
+    return chain if len(chain) == len(recomputed) else recomputed
 
 
 def _add(verdict: Verdict, seq: int | None, problem: str) -> None:
