@@ -65,6 +65,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def journey_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A fresh copy of the migrated template: what a journey in the browser is served from."""
+    path = tmp_path / "journey.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
 def _with_db(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 

@@ -2,9 +2,7 @@
 on a 320 px wide phone with axe-core: no serious or critical problem, no sideways scrolling.
 The journeys check the pages on their way; this sweep checks the pages they pass by."""
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
@@ -23,14 +21,11 @@ FIRST_ITEM = "main table a, main .govuk-summary-card a, main .govuk-task-list a"
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World]]:
-    path = tmp_path / "phone.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database) -> Iterator[tuple[str, World]]:
+    db = journey_db
     world = reporting_world(db)
     with served(db) as base:
         yield base, world
-    db.dispose()
 
 
 def _pages(page: Page, base: str, selector: str) -> list[str]:

@@ -3,7 +3,6 @@
 the duty officers and then to their supervisor, mailing them over real SMTP; the supervisor
 signs in, sees the alert and the overdue, escalated report in the inbox, and opens it."""
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -51,15 +50,12 @@ def add_supervisor(db: Database, world: World) -> None:
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World, Database]]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database) -> Iterator[tuple[str, World, Database]]:
+    db = journey_db
     world = reporting_world(db)
     add_supervisor(db, world)
     with served(db) as base:
         yield base, world, db
-    db.dispose()
 
 
 def test_journey_overdue_report_escalates_and_supervisor_sees_it(

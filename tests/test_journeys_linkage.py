@@ -4,7 +4,6 @@ confirms the link with a reason; the pair leaves the queue and the decision is l
 The candidate is stored with the evidence a real run gave it; tests/test_linkage_web.py runs
 Splink itself."""
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,10 +86,8 @@ def store_candidate(db: Database, a: str, b: str) -> int:
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database, tmp_path: Path) -> Iterator[Site]:
+    db = journey_db
     load_world(db, tmp_path, PEOPLE)
     unsure = store_candidate(db, "L-UNSURE-1", "L-UNSURE-2")
     secret = pyotp.random_base32()
@@ -109,7 +106,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
         )
     with served(db) as base:
         yield Site(base, db, secret, unsure)
-    db.dispose()
 
 
 def test_journey_analyst_confirms_uncertain_link(browser: Browser, site: Site) -> None:

@@ -4,7 +4,6 @@ checks the ledger history of a case. Journey 10: an anonymous visitor reads the 
 statistics, sees suppressed figures marked and explained, and downloads the CSV.
 Screenshots of each step are kept in test-artifacts/; every page is checked with axe-core."""
 
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,16 +23,13 @@ from tests.support.world import World
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World, Database]]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database) -> Iterator[tuple[str, World, Database]]:
+    db = journey_db
     world = oversight_world(db)
     with db.transaction() as s:
         publication.publish(s, Actor("cli:test"), default_period(date.today()), Rules())
     with served(db) as base:
         yield base, world, db
-    db.dispose()
 
 
 def test_journey_oversight_officer_compares_forces_and_checks_the_ledger(

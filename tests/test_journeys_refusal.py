@@ -2,9 +2,7 @@
 force's case, report and person record, is refused each time with a page that says what to
 do, and oversight finds every attempt in the ledger. Screenshots in test-artifacts/."""
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,14 +20,11 @@ from tests.support.world import World
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World, Database]]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database) -> Iterator[tuple[str, World, Database]]:
+    db = journey_db
     world = reporting_world(db)
     with served(db) as base:
         yield base, world, db
-    db.dispose()
 
 
 def attempts(db: Database, actor: str) -> set[tuple[str, str]]:

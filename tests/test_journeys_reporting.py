@@ -3,7 +3,6 @@
 finds it in the inbox, acknowledges it and opens a case (on a desktop and on a phone).
 axe-core checks every page; screenshots of each step are kept in test-artifacts/."""
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,14 +20,11 @@ from tests.support.world import PASSWORD, World
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World, Database]]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database) -> Iterator[tuple[str, World, Database]]:
+    db = journey_db
     world = reporting_world(db)
     with served(db) as base:
         yield base, world, db
-    db.dispose()
 
 
 def file_a_report(page: Page, base: str, world: World, shots: Path) -> None:

@@ -4,7 +4,6 @@ priority queue, proposes "no action" on a high-priority case, a second reviewer 
 the first sees the progress. axe-core checks every page; the import pages are checked again at
 phone width. Screenshots of each step are kept in test-artifacts/."""
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,17 +23,14 @@ SLOW = 30_000
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World, Database]]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database, tmp_path: Path) -> Iterator[tuple[str, World, Database]]:
+    db = journey_db
     world = build(db)
     add_reviewer(db, world)
     # One of the force's cases came in earlier, from another file.
     import_file(db, write_cases(tmp_path / "earlier.csv", {"REV/2": ROWS["REV/2"]}))
     with served(db) as base:
         yield base, world, db
-    db.dispose()
 
 
 def _upload(page: Page, file: Path) -> None:

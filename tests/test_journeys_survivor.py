@@ -3,7 +3,6 @@ case — status, decisions, her contact, the updates she is owed — asks for th
 charge to be reviewed and sees the confirmation. Again using the keyboard only, and again on a
 320 px wide phone; every page is checked with axe-core and for sideways scrolling."""
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,10 +22,8 @@ from tests.support.world import PASSWORD, World
 
 
 @pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World]]:
-    path = tmp_path / "journey.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
+def site(journey_db: Database) -> Iterator[tuple[str, World]]:
+    db = journey_db
     world = build_portal(db, utcnow()).world
     with db.transaction() as s:
         by = Actor("officer-n", world.users["officer-n"], "POL-N")
@@ -36,7 +33,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, World]]:
             )
     with served(db) as base:
         yield base, world
-    db.dispose()
 
 
 def _follow_and_ask(page: Page, shots: Path) -> None:
@@ -125,12 +121,7 @@ def test_journey_survivor_on_a_phone(browser: Browser, site: tuple[str, World]) 
     base, world = site
     shots = screenshots("08-survivor-on-a-phone")
     page = phone(browser)
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill("survivor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Security code").fill(pyotp.TOTP(world.secrets["survivor"]).now())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "survivor", world.secrets["survivor"])
     check_page(page, "home on a phone")
     page.goto(f"{base}/my-case")
     check_page(page, "my case on a phone")
