@@ -19,7 +19,13 @@ from caselink.linkage.evaluate import error_sources, evaluate
 from caselink.linkage.evidence import PRIOR, from_prediction
 from caselink.linkage.ids import assign_person_ids
 from caselink.linkage.link import Linkage, link
-from caselink.linkage.model import LinkageModel, load_model, save_model
+from caselink.linkage.model import (
+    COMPATIBLE_SPECS,
+    LinkageModel,
+    load_model,
+    save_model,
+    spec_digest,
+)
 from caselink.linkage.nicknames import name_forms, name_key
 from caselink.linkage.normalise import (
     email_parts,
@@ -139,12 +145,50 @@ def test_a_mistyped_street_is_the_same_address_only_at_the_same_house_number() -
     assert _evidence(a, next_door)["home"] != "same address, family names agree"
 
 
+def test_a_house_number_left_out_is_missing_not_another_house() -> None:
+    a = _person(record_id="a", given_name="Riley", family_name="Hughes", date_of_birth="1957-12-31",
+                postcode="NM4 2AB", address="2 Outtrim Avenue, Gowrie")  # fmt: skip
+    b = dict(a, record_id="b", postcode="NM4 2BA", address="Outtrim Avenue, Gowrie")
+    assert _evidence(a, b)["home"] == "same address, family names agree"
+    # Without a postcode, the street alone does not place the house.
+    nowhere = dict(b, record_id="c", postcode="")
+    assert _evidence(a, nowhere)["home"] != "same address, family names agree"
+
+
 def test_both_names_mistyped_are_still_compared_on_date_of_birth_and_an_initial() -> None:
     a = _person(record_id="a", given_name="Jonathan", family_name="Matthews",
                 date_of_birth="1990-01-23")  # fmt: skip
     b = _person(record_id="b", given_name="Jonahtan", family_name="Mattheus",
                 date_of_birth="1990-01-23")  # fmt: skip
     assert _evidence(a, b)["date_of_birth"] == "same date of birth"  # found by blocking
+
+
+def test_a_missing_date_of_birth_and_a_family_name_mistyped_past_its_sound_are_compared() -> None:
+    a = _person(record_id="a", given_name="Lia", family_name="Maynard", postcode="NM4 2AB")
+    b = _person(record_id="b", given_name="Lia", family_name="Maymard", postcode="HM9 2ZP")
+    assert _evidence(a, b)["family_name"] == "family name with a typo"  # found by blocking
+
+
+def test_swapped_names_with_a_typo_are_compared_even_without_a_date_of_birth() -> None:
+    a = _person(record_id="a", given_name="Abby", family_name="Sporn", postcode="NM4 2AB")
+    b = _person(record_id="b", given_name="Sporn", family_name="Abyb", postcode="NM4 2AB")
+    assert _evidence(a, b)["given_name"] == "given and family names swapped"
+    e = _person(record_id="e", given_name="Rebecca", family_name="White", postcode="NM4 2AB")
+    f = dict(e, record_id="f", given_name="White", family_name="Becky")  # and a nickname
+    assert _evidence(e, f)["given_name"] == "given and family names swapped"
+    # Both mistyped, one past Jaro-Winkler's 0.92 ('ethgn', 'ethan'): still a swap.
+    c = _person(record_id="c", given_name="Ethan", family_name="White", date_of_birth="1941-11-06")
+    d = dict(c, record_id="d", given_name="Whiet", family_name="Ethgn")
+    assert _evidence(c, d)["given_name"] == "given and family names swapped"
+
+
+def test_siblings_at_one_address_are_not_linked(trained: Linkage) -> None:
+    home = {"family_name": "Satterley", "postcode": "NM4 2AB", "address": "5 Eugenia Street"}
+    a = _person(record_id="a", given_name="Daniel", date_of_birth="1990-01-02", **home)
+    b = _person(record_id="b", given_name="Matilda", date_of_birth="1994-07-12", **home)
+    pairs = score(prepare(pd.DataFrame([a, b])), trained.model, Backend(), min_probability=0.0)
+    assert len(pairs) == 1
+    assert pairs["match_probability"].iloc[0] < trained.model.link_threshold
 
 
 def test_ethnicity_and_nationality_never_reach_the_model(tmp_path: Path) -> None:
@@ -174,6 +218,18 @@ def test_the_trained_model_is_saved_versioned_and_reloads(trained: Linkage, tmp_
     first.write_text(json.dumps(document))
     with pytest.raises(ValueError, match="other comparisons"):
         load_model(first)
+
+
+def test_a_model_saved_before_the_blocking_rules_were_added_still_loads(
+    trained: Linkage, tmp_path: Path
+) -> None:
+    document = json.loads(save_model(trained.model, tmp_path).read_text())
+    document["spec"] = next(iter(COMPATIBLE_SPECS))  # same levels, fewer blocking rules
+    old = tmp_path / "linkage-model-v0002.json"
+    old.write_text(json.dumps(document))
+    reloaded = load_model(old)
+    assert reloaded.spec == spec_digest()
+    assert reloaded.parameters == trained.model.parameters
 
 
 def test_a_trained_model_links_synthetic_records_accurately(

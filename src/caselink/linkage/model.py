@@ -30,6 +30,17 @@ MODEL_FORMAT = 1
 FILE_PATTERN = re.compile(r"^linkage-model-v(\d+)\.json$")
 DEFAULT_LINK_THRESHOLD = 0.9
 DEFAULT_REVIEW_THRESHOLD = 0.5
+# Specs (spec_digest) of earlier caselink versions whose comparisons have the same levels
+# with the same meaning, so that their trained parameters still apply: only blocking rules
+# were added, or a level tests its meaning better. Their models load as the current spec.
+COMPATIBLE_SPECS = frozenset(
+    {
+        # Before the blocking rules for a missing date of birth and a mistyped family name,
+        # a names-swapped test that also takes one-letter typos and nicknames, and a
+        # same-address test that reads a house number left out as missing (November 2026).
+        "8e5e3d8abc7fb32776689afbe23e32a4d32a6be3899eeb4f7ac696dcc9e86e02",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -78,10 +89,19 @@ def _custom(sql: str) -> Callable[[], Any]:
     return lambda: _DialectLevel(sql)
 
 
+_NUMBER_LEFT_OUT = (
+    "(address_number_l is null and address_number_r is not null"
+    " and address_key_l = substr(address_key_r, length(address_number_r) + 2))"
+    " or (address_number_r is null and address_number_l is not null"
+    " and address_key_r = substr(address_key_l, length(address_number_l) + 2))"
+)
+
+
 def _same_address() -> Any:
     """The same house: street key and postcode agree (or a postcode is missing or one
-    character out), or the postcode agrees and the street key nearly does, or the house
-    number agrees and the street key nearly does."""
+    character out), or so do the street and postcode of a record without a house number,
+    or the postcode agrees and the street key nearly does, or the house number agrees and
+    the street key nearly does."""
     postcode_fits = cll.Or(
         cll.ExactMatchLevel("postcode"),
         _DialectLevel("postcode_l is null or postcode_r is null"),
@@ -89,6 +109,12 @@ def _same_address() -> Any:
     )
     return cll.Or(
         cll.And(cll.ExactMatchLevel("address_key"), postcode_fits),
+        # The house number left out of one record ('outtrim avenue', '2 outtrim avenue'):
+        # missing, not different; a postcode (not a missing one) must then place the street.
+        cll.And(
+            _DialectLevel(_NUMBER_LEFT_OUT),
+            cll.Or(cll.ExactMatchLevel("postcode"), cll.DamerauLevenshteinLevel("postcode", 1)),
+        ),
         cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address_key", 0.88)),
         # A typo in the street ('12 hihg street'): the house number must agree exactly, as
         # next door differs from it by one character too.
@@ -109,9 +135,16 @@ def _names_swapped() -> Any:
         _DialectLevel(
             "(given_first_l = family_r and {jaro_winkler}(family_l, given_first_r) >= 0.88) "
             "or (family_l = given_first_r and {jaro_winkler}(given_first_l, family_r) >= 0.88)"
-            # ...or both, each nearly agreeing with the other box ('jonh cooxn', 'coxon john').
-            " or ({jaro_winkler}(given_first_l, family_r) >= 0.92"
-            " and {jaro_winkler}(family_l, given_first_r) >= 0.92)"
+            # ...or the given name written as a nickname in the other box ('rebecca white',
+            # 'white becky')...
+            " or (family_l = given_first_r and given_key_l = family_key_r)"
+            " or (given_first_l = family_r and family_key_l = given_key_r)"
+            # ...or both, each with a typo as the typo levels define one ('whiet ethgn',
+            # 'ethan white').
+            " or (({damerau_levenshtein}(given_first_l, family_r) <= 1"
+            " or {jaro_winkler}(given_first_l, family_r) >= 0.92)"
+            " and ({damerau_levenshtein}(family_l, given_first_r) <= 1"
+            " or {jaro_winkler}(family_l, given_first_r) >= 0.92))"
         ),
     )
 
@@ -443,6 +476,21 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.dob = r.dob and l.given_initial = r.given_initial",
     "l.dob = r.dob and l.family_initial = r.family_initial",
     "l.dob = r.dob and l.given_initial = r.family_initial and l.family_initial = r.given_initial",
+    # A date of birth missing or wrong, and a name mistyped past its sound: the same given
+    # name and the first three letters of the family name ('maynard', 'maymard'); the
+    # family name's sound and the house number when the postcode and street are mistyped
+    # too; the date of birth and the house number when both names are wrong; names in each
+    # other's boxes, the other one mistyped or a nickname, by its first letters, by its
+    # nickname key, or within one postcode.
+    "l.given_key = r.given_key and substr(l.family, 1, 3) = substr(r.family, 1, 3)",
+    "l.given_first = r.family and substr(l.family, 1, 3) = substr(r.given_first, 1, 3)",
+    "l.given_first = r.family and l.family_key = r.given_key",
+    "l.family = r.given_first and l.given_key = r.family_key",
+    "l.family = r.given_first and substr(l.given_first, 1, 3) = substr(r.family, 1, 3)",
+    "l.family_mp = r.family_mp and l.address_number = r.address_number",
+    "l.dob = r.dob and l.address_number = r.address_number",
+    "l.postcode = r.postcode and l.given_first = r.family",
+    "l.postcode = r.postcode and l.family = r.given_first",
 )
 
 # Pairs almost certainly the same person, to estimate how many matches the data hold.
@@ -636,6 +684,8 @@ class LinkageModel:
             created_at=str(document["created_at"]),
             spec=str(document["spec"]),
         )
+        if model.spec in COMPATIBLE_SPECS:
+            model.spec = spec_digest()
         if model.spec != spec_digest():
             raise ValueError(
                 f"model v{model.version} was trained with other comparisons or blocking rules "

@@ -36,6 +36,7 @@ MODEL_COLUMNS = (
     "family_parts",
     "family_mp",
     "family_initial",
+    "family_key",
     "dob",
     "dob_swapped",
     "sex",
@@ -350,6 +351,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out["family"] = family.values
     out["family_mp"] = _per_value(family, phonetic).values
     out["family_initial"] = family.str[:1].values
+    # The family box read as a given name, for names in each other's boxes ('White, Becky').
+    out["family_key"] = _per_value(family, name_key).values
 
     out["dob"] = raw["date_of_birth"].values
     out["dob_swapped"] = _per_value(raw["date_of_birth"], swap_day_month).values
