@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from caselink.ledger import Action, merkle, proofs, record, signing
+from caselink.ledger import Action, merkle, proofs, record, record_read, signing
 from caselink.ledger.checkpoint import generate_private_key
 from caselink.ledger.sources import (
     checkpoints_from_db,
@@ -41,6 +41,28 @@ def test_an_entry_rolls_back_with_the_change_it_records(db: Database) -> None:
     assert _entries(db) == 3 and head_size(db) == 3
     append(db, 1)
     assert [row[0] for row in rows_from_db(db)] == [1, 2, 3, 4], "no gap after a rollback"
+
+
+def test_a_read_is_ledgered_as_its_transaction_commits(db: Database) -> None:
+    """Until then the ledger's lock is free: another request appends meanwhile, unblocked."""
+    append(db, 2)
+    with db.transaction() as session:
+        record_read(session, OFFICER, "case", 41, reason="assigned")
+        assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+        append(db, 1)  # another transaction, while this one is still open
+    with db.transaction() as session:
+        last = session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq.desc())).first()
+    assert last is not None
+    assert (last.seq, last.action, last.object_id, last.reason) == (4, "read", "41", "assigned")
+
+
+def test_a_read_in_a_transaction_that_rolls_back_is_not_ledgered(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        record_read(session, OFFICER, "case", 1)
+        raise RuntimeError("the page failed")
+    with db.transaction() as session:
+        record(session, OFFICER, Action.CHANGE, "case", 2)
+    assert _entries(db) == 1
 
 
 def test_entries_hold_digests_and_chain(db: Database) -> None:
@@ -131,3 +153,10 @@ def test_signing_key_is_created_once_with_its_public_half(tmp_path: Path) -> Non
     again = signing.load_or_create_key(path)
     assert first.private_bytes_raw() == again.private_bytes_raw()
     assert signing.public_key_path(path).exists()
+
+
+def test_the_ledger_refuses_a_session_without_a_transaction(db: Database) -> None:
+    """`Database.checking` commits statement by statement: an entry could be half-written."""
+    with pytest.raises(RuntimeError, match="only inside a transaction"), db.checking() as s:
+        record(s, OFFICER, Action.READ, "case", 1)
+    assert _entries(db) == 0

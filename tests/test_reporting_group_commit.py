@@ -1,8 +1,9 @@
 """Reports filed together: one transaction and one ledger lock per batch, with every report's
 outcome its own, and nothing handed back before it is committed."""
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -185,3 +186,101 @@ def test_a_revoked_token_is_refused_on_its_very_next_report(
     stranger = {"Authorization": "Bearer clk_not-a-token"}
     assert client.post("/api/reports", json=again, headers=stranger).status_code == 401
     assert _count(db, Report) == 1
+
+
+def _held_first_batch(
+    line: group_commit.GroupCommit, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[int], threading.Event]:
+    """Make the first batch wait for the returned event, so that others queue meanwhile."""
+    sizes: list[int] = []
+    real = line._file_together
+    release = threading.Event()
+
+    def held(filings: list[intake.Filing]) -> list[intake.Outcome]:
+        sizes.append(len(filings))
+        if len(sizes) == 1:
+            release.wait(5)
+        return real(filings)
+
+    monkeypatch.setattr(line, "_file_together", held)
+    return sizes, release
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_filers_on_the_event_loop_share_batches_with_threads_and_get_their_own_receipts(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teacher = principal(db, world, "teacher")
+    line = group_commit.GroupCommit(db, DUTY)
+    sizes, release = _held_first_batch(line, monkeypatch)
+    results: dict[int, intake.Filed] = {}
+
+    def filing(n: int) -> intake.Filing:
+        return intake.Filing(teacher, checked(what_happened=f"Report {n}."), f"key-{n}")
+
+    def in_a_thread(n: int) -> None:  # the web form's way, beside the API's
+        results[n] = line.file(filing(n))
+
+    async def main() -> None:
+        async def on_loop(n: int) -> None:
+            results[n] = await line.file_soon(filing(n))
+
+        first = asyncio.create_task(on_loop(0))
+        await _until(lambda: sizes == [1])  # it leads, and is held
+        thread = threading.Thread(target=in_a_thread, args=(1,))
+        thread.start()
+        others = [asyncio.create_task(on_loop(n)) for n in range(2, 8)]
+        await _until(lambda: len(line._queue) == 7)
+        release.set()
+        await asyncio.gather(first, *others)
+        await asyncio.to_thread(thread.join, 30)
+
+    asyncio.run(main())
+    assert sorted(results) == list(range(8))
+    assert len({r.reference for r in results.values()}) == 8
+    assert not any(r.duplicate for r in results.values())
+    assert sizes[0] == 1 and sum(sizes) == 8 and len(sizes) < 8, f"batches of {sizes}"
+    assert not line._queue and not line._leading
+    assert _count(db, Report) == 8
+    _intact(db, generate_private_key())
+
+
+def test_a_filer_cancelled_while_waiting_does_not_stall_the_others(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teacher = principal(db, world, "teacher")
+    line = group_commit.GroupCommit(db, DUTY)
+    sizes, release = _held_first_batch(line, monkeypatch)
+
+    def filing(n: int) -> intake.Filing:
+        return intake.Filing(teacher, checked(what_happened=f"Report {n}."), f"key-{n}")
+
+    async def main() -> list[intake.Filed]:
+        first = asyncio.create_task(line.file_soon(filing(0)))
+        await _until(lambda: sizes == [1])
+        # The next in the queue leads the next batch: cancel it before it is woken to lead.
+        gone = asyncio.create_task(line.file_soon(filing(1)))
+        rest = [asyncio.create_task(line.file_soon(filing(n))) for n in (2, 3)]
+        await _until(lambda: len(line._queue) == 3)
+        gone.cancel()
+        release.set()
+        filed = await asyncio.gather(first, *rest)
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        filed.append(await line.file_soon(filing(4)))  # the line still moves
+        return filed
+
+    filed = asyncio.run(main())
+    assert len({f.reference for f in filed}) == 4
+    assert not line._queue and not line._leading
+    # The cancelled caller's report was filed as if it had waited: a retry finds it.
+    assert _count(db, Report) == 5
+    again = line.file(filing(1))
+    assert again.duplicate

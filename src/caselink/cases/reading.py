@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.domain import Role
-from caselink.ledger import Action, record
+from caselink.ledger import Action, record, record_read
 from caselink.store.models import (
     Agency,
     Area,
@@ -86,10 +86,9 @@ def list_cases(
     query = _case_query(p, q)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if p.role == Role.OVERSIGHT_OFFICER:  # oversight reads across forces: every read is kept
-        record(
+        record_read(
             session,
             p.actor,
-            Action.READ,
             "case_list",
             clean(q) or "*",
             reason=f"page {page}, {total} cases",
@@ -162,7 +161,7 @@ def read_case(session: Session, p: Principal, reference: str) -> CaseFile | None
                 raise OutOfScope(reference)
         return None
     case, force, authority = found
-    record(session, p.actor, Action.READ, "case", case.id)
+    record_read(session, p.actor, "case", case.id)
     file = CaseFile(
         row=_row(case, force, authority),
         summary=case.summary,
@@ -239,7 +238,7 @@ def read_record(session: Session, p: Principal, record_id: int) -> RecordView | 
             refusals.refuse(session, p, "person_record", record_id)
         return None
     person, agency = found
-    record(session, p.actor, Action.READ, "person_record", person.id)
+    record_read(session, p.actor, "person_record", person.id)
     in_cases = session.execute(
         select(Case.reference, CaseParticipant.role)
         .join(CaseParticipant)

@@ -4,7 +4,9 @@ The entry is written in the same transaction as the change it records: if the ch
 back, so does its entry, and a change cannot commit without its entry. The single
 `ledger_head` row is updated first, which takes the write lock, so appends are serialised
 and sequence numbers have no gaps. Several entries can be appended under one lock
-(`record_all`): a batch of reports filed together pays for the lock once.
+(`record_all`): a batch of reports filed together pays for the lock once. A consultation
+(`record_read`) is appended as the transaction commits, so the lock is not held while the
+page that shows the record is built.
 """
 
 import hashlib
@@ -12,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, text, update
+from sqlalchemy import Table, event, insert, text, update
 from sqlalchemy.orm import Session
 
 from caselink.ledger.entry import Action, Actor, Entry, now
 from caselink.ledger.merkle import leaf_hash, node_hash
+from caselink.store.db import NO_TRANSACTION
 from caselink.store.models import LedgerEntry, LedgerHead, LedgerNode
 
 # Core tables, not ORM classes: an append is on every request's path, so keep it lean.
@@ -54,10 +57,43 @@ def record(
     return record_all(session, [pending])[0]
 
 
+def record_read(
+    session: Session,
+    actor: Actor,
+    object_type: str,
+    object_id: str | int,
+    *,
+    reason: str | None = None,
+) -> None:
+    """Record that `actor` consulted an object. It is appended when the transaction commits
+    (and not at all if it rolls back, like any entry): most requests are reads, and each
+    would otherwise hold the ledger's one lock, and so stall every other request that
+    records anything, for as long as its page takes to build."""
+    deferred = session.info.setdefault(_DEFERRED, [])
+    deferred.append(Pending(actor, Action.READ, object_type, object_id, reason))
+
+
+_DEFERRED = "caselink_ledger_deferred"
+
+
+@event.listens_for(Session, "before_commit")
+def _append_deferred(session: Session) -> None:
+    if pending := session.info.pop(_DEFERRED, None):
+        record_all(session, pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_deferred(session: Session) -> None:
+    session.info.pop(_DEFERRED, None)
+
+
 def record_all(session: Session, pending: Sequence[Pending]) -> list[Entry]:
     """Append entries in the order given, consecutively, under one hold of the lock."""
     if not pending:
         return []
+    if session.info.get(NO_TRANSACTION):
+        # Each statement would commit on its own: an entry could be half-written.
+        raise RuntimeError("the ledger is written only inside a transaction")
     # Claiming the numbers is a write, so it takes the row lock (PostgreSQL) or the database
     # write lock (SQLite) at once: no other append can interleave.
     head = session.execute(

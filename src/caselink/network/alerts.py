@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.domain import Role
-from caselink.ledger import Action, Actor, record
+from caselink.ledger import Action, Actor, record, record_read
 from caselink.network.settings import Thresholds
 from caselink.store.models import (
     AccessGrant,
@@ -121,7 +121,7 @@ def open_alert(
     if alert is None:
         raise LookupError(alert_id)
     network = session.get_one(Network, alert.network_id)
-    record(session, p.actor, Action.READ, "network_alert", alert.id)
+    record_read(session, p.actor, "network_alert", alert.id)
     granted = 0
     until: datetime | None = None
     if p.role == Role.ANALYST and not _still_granted(session, alert.id, p.user_id, now):

@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from caselink.config import Settings
-from caselink.ledger import Action, Actor, record
+from caselink.ledger import Action, Actor, record, record_read
 from caselink.network import explain, reading, sources, view
 from caselink.network.evaluate import TruthMissing, evaluate
 from caselink.network.match import raise_for_case
@@ -96,7 +96,7 @@ def show_command(network_id: int = typer.Argument(..., help="A network's number.
         if stored is None:
             errors.print(f"No network {network_id}.")
             raise typer.Exit(2)
-        record(session, _operator(), Action.READ, "network", network_id)
+        record_read(session, _operator(), "network", network_id)
         paths = explain.paths(stored.nodes, stored.edges, stored.authority)
     n = stored.network
     console.print(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.store.models import (
     Area,
     Case,
@@ -92,5 +92,5 @@ def read_network(session: Session, p: Principal, network_id: int) -> StoredNetwo
     allowed = session.scalar(select(Network.id).where(Network.id == network_id, policy.networks(p)))
     if allowed is None:
         return None
-    record(session, p.actor, Action.READ, "network", network_id)
+    record_read(session, p.actor, "network", network_id)
     return load(session, network_id)

@@ -7,6 +7,9 @@ that arrived meanwhile), files them all in one transaction with `intake.file_rep
 commits, hands each waiting filer its own outcome, and passes the lead to the next filer
 in the queue, if any. Nobody waits on a timer: under light load a batch is one report.
 
+A filer on the event loop (the API) calls `file_soon`: it waits on the loop rather than in a
+thread, and only the filer that leads hands its batch to a thread.
+
 The guarantees are those of filing one report at a time. An outcome is handed out only
 after the commit that made it durable, so a receipt is never sent for a report that was
 not stored. Submissions are checked before they queue, and repeats and reused keys are
@@ -14,6 +17,7 @@ outcomes, not errors, so one report cannot spoil another's batch; should the tra
 fail anyway (a lost connection, a deadlock), each report is filed again on its own.
 """
 
+import asyncio
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -31,6 +35,19 @@ class _Ticket:
     filing: Filing
     woken: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | BaseException | None = None
+    on_loop: "asyncio.Future[None] | None" = None  # set for a filer waiting on the event loop
+
+    def wake(self) -> None:
+        """Tell the filer its outcome is in, or that it leads next (from any thread)."""
+        if self.on_loop is None:
+            self.woken.set()
+        else:
+            self.on_loop.get_loop().call_soon_threadsafe(_settle, self.on_loop)
+
+
+def _settle(future: "asyncio.Future[None]") -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class GroupCommit:
@@ -61,10 +78,26 @@ class GroupCommit:
             ticket.woken.wait()  # for our outcome, or to lead the next batch
         if ticket.outcome is None:
             self._lead()
-        if isinstance(ticket.outcome, BaseException):
-            raise ticket.outcome
-        assert ticket.outcome is not None
-        return ticket.outcome
+        return _result(ticket)
+
+    async def file_soon(self, filing: Filing) -> Filed:
+        """`file`, for a caller on the event loop: it waits there, not in a thread."""
+        ticket = _Ticket(filing, on_loop=asyncio.get_running_loop().create_future())
+        # Shielded: a cancelled caller must still lead if handed the lead (or the queue would
+        # stall); its report is filed or not as if it had waited, and a retry finds it.
+        return await asyncio.shield(self._file_on_loop(ticket))
+
+    async def _file_on_loop(self, ticket: _Ticket) -> Filed:
+        assert ticket.on_loop is not None
+        with self._lock:
+            self._queue.append(ticket)
+            follow = self._leading
+            self._leading = True
+        if follow:
+            await ticket.on_loop  # for our outcome, or to lead the next batch
+        if ticket.outcome is None:
+            await asyncio.to_thread(self._lead)
+        return _result(ticket)
 
     def _lead(self) -> None:
         # The leader's ticket is first in the queue: it was either alone or handed the lead.
@@ -76,13 +109,13 @@ class GroupCommit:
         finally:
             with self._lock:
                 if self._queue:
-                    self._queue[0].woken.set()  # its outcome is unset: it leads next
+                    self._queue[0].wake()  # its outcome is unset: it leads next
                 else:
                     self._leading = False
             for ticket in batch:
                 if ticket.outcome is None:  # the leader was interrupted
                     ticket.outcome = RuntimeError("the report could not be filed: try again")
-                ticket.woken.set()
+                ticket.wake()
 
     def _file(self, batch: list[_Ticket]) -> None:
         try:
@@ -103,6 +136,13 @@ class GroupCommit:
     def _file_together(self, filings: list[Filing]) -> list[Outcome]:
         with self._writer.transaction() as session:
             return file_reports(session, filings, self.rules)
+
+
+def _result(ticket: _Ticket) -> Filed:
+    if isinstance(ticket.outcome, BaseException):
+        raise ticket.outcome
+    assert ticket.outcome is not None
+    return ticket.outcome
 
 
 _LINES: "weakref.WeakKeyDictionary[Database, GroupCommit]" = weakref.WeakKeyDictionary()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.domain import Role
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.reporting.clock import aware, describe
 from caselink.store.models import (
     Agency,
@@ -290,7 +290,7 @@ def find(
             refusals.refuse(session, p, "report", reference)
         return None
     if ledger_read:
-        record(session, p.actor, Action.READ, "report", reference)
+        record_read(session, p.actor, "report", reference)
     return _views(session, [report])[0]
 
 

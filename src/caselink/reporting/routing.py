@@ -8,7 +8,7 @@ the national triage queue: a report is never routed nowhere.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from caselink.domain import AgencyKind
@@ -35,6 +35,28 @@ def district_of(postcode: str) -> str:
     return compact[:-3]
 
 
+# Built once: these run for every batch of reports filed, and only their parameters change.
+_DISTRICTS = select(
+    PostcodeDistrict.district, PostcodeDistrict.force_area_id, PostcodeDistrict.local_authority_id
+).where(PostcodeDistrict.district.in_(bindparam("districts", expanding=True)))
+_AGENCIES = (
+    select(Agency.id, Agency.name, Agency.kind, Agency.area_id)
+    .where(
+        or_(
+            and_(
+                Agency.kind == AgencyKind.POLICE_FORCE.value,
+                Agency.area_id.in_(bindparam("forces", expanding=True)),
+            ),
+            and_(
+                Agency.kind == AgencyKind.LOCAL_AUTHORITY.value,
+                Agency.area_id.in_(bindparam("authorities", expanding=True)),
+            ),
+        )
+    )
+    .order_by(Agency.id)
+)
+
+
 def areas_for_all(
     session: Session, submissions: Sequence[Submission]
 ) -> list[tuple[int, int] | None]:
@@ -44,11 +66,7 @@ def areas_for_all(
     known: dict[str, tuple[int, int]] = {}
     if districts:
         for district, force_area_id, local_authority_id in session.execute(
-            select(
-                PostcodeDistrict.district,
-                PostcodeDistrict.force_area_id,
-                PostcodeDistrict.local_authority_id,
-            ).where(PostcodeDistrict.district.in_(districts))
+            _DISTRICTS, {"districts": sorted(districts)}
         ):
             known[district] = (force_area_id, local_authority_id)
     found: list[tuple[int, int] | None] = []
@@ -83,17 +101,7 @@ def destinations_for_all(
     first: dict[tuple[str, int], Destination] = {}
     if forces:
         rows = session.execute(
-            select(Agency.id, Agency.name, Agency.kind, Agency.area_id)
-            .where(
-                or_(
-                    and_(Agency.kind == AgencyKind.POLICE_FORCE.value, Agency.area_id.in_(forces)),
-                    and_(
-                        Agency.kind == AgencyKind.LOCAL_AUTHORITY.value,
-                        Agency.area_id.in_(authorities),
-                    ),
-                )
-            )
-            .order_by(Agency.id)
+            _AGENCIES, {"forces": sorted(forces), "authorities": sorted(authorities)}
         )
         for agency_id, name, kind, area_id in rows:
             first.setdefault((kind, area_id), Destination(agency_id, name))

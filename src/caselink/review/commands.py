@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from caselink.config import Settings
-from caselink.ledger import Action, Actor, record, signing
+from caselink.ledger import Action, Actor, record, record_read, signing
 from caselink.loading.problems import LoadRejected
 from caselink.review import importing, priorities, queue
 from caselink.review import progress as review_progress
@@ -173,7 +173,7 @@ def progress_command(
     with db.transaction() as session:
         found = review_progress.all_groups(session)
         totals = review_progress.totals(found)
-        record(session, _operator(), Action.READ, "review_progress", "all", reason="console")
+        record_read(session, _operator(), "review_progress", "all", reason="console")
         if csv_out:
             csv_out.write_text(review_progress.to_csv(found), encoding="utf-8")
             record(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.review.queue import OUTCOMES, pending_outcome
 from caselink.review.scoring import Factor, factors_from_json
 from caselink.store.models import (
@@ -62,7 +62,7 @@ def read_case(session: Session, p: Principal, reference: str) -> ReviewView | No
     if found is None:
         return None
     case, force = found
-    record(session, p.actor, Action.READ, "review_case", case.id)
+    record_read(session, p.actor, "review_case", case.id)
     items: dict[str, list[str]] = {}
     for kind, value in session.execute(
         select(ReviewCaseItem.kind, ReviewCaseItem.value)

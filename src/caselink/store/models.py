@@ -243,7 +243,8 @@ class Report(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("uq_reports_idempotency_key", "idempotency_key", unique=True),
-        Index("ix_reports_reporter_user_id", "reporter_user_id"),
+        # Finds a reporter's repeat (same content within minutes) on every filing (0010).
+        Index("ix_reports_reporter_user_id_content_digest", "reporter_user_id", "content_digest"),
     )
 
 

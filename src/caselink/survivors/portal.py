@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.reporting.clock import aware
 from caselink.store.models import (
     Agency,
@@ -218,7 +218,7 @@ def read_my_case(session: Session, p: Principal, code: VictimsCode, now: datetim
         return None
     case = session.get(Case, link.case_id)
     assert case is not None
-    record(session, p.actor, Action.READ, "case", case.id, reason="survivor portal")
+    record_read(session, p.actor, "case", case.id, reason="survivor portal")
     redact = Redactor(session, case.id, link.person_record_id)
     own = session.get(PersonRecord, link.person_record_id) if link.person_record_id else None
     suspects = session.scalar(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.reporting.clock import aware
 from caselink.store.models import Case, Decision, ReviewRequest, User
 from caselink.survivors import review
@@ -90,7 +90,7 @@ def _name(session: Session, user_id: int | None) -> str | None:
 
 def read_request(session: Session, p: Principal, request: ReviewRequest) -> RequestFile:
     """One request in full, for an officer or oversight; the read is ledgered."""
-    record(session, p.actor, Action.READ, "review_request", request.reference)
+    record_read(session, p.actor, "review_request", request.reference)
     case_ref = session.scalar(select(Case.reference).where(Case.id == request.case_id)) or ""
     decision = session.get(Decision, request.decision_id)
     assert decision is not None

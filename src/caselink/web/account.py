@@ -12,9 +12,16 @@ from caselink.access import accounts, tokens
 from caselink.access.principal import Principal
 from caselink.access.sessions import utcnow
 from caselink.domain import Role
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.store.models import Agency, ApiToken, User
-from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.security import (
+    Forbidden,
+    Transaction,
+    Visit,
+    check_csrf,
+    signed_in,
+    visit,
+)
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +48,7 @@ def _account_page(request: Request, current: Visit, db_session: Session, **extra
 
 @router.get("/account")
 def account(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     return _account_page(request, current, db_session)
 
@@ -54,7 +61,7 @@ def new_token(
     scope: list[str] = Form([]),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     check_csrf(current, csrf_token)
@@ -103,7 +110,7 @@ def _users_page(
 
 @router.get("/admin/users")
 def users(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     _admin(current)
     return _users_page(request, current, db_session)
@@ -119,7 +126,7 @@ def invite(
     agency: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     admin = _admin(current)
     check_csrf(current, csrf_token)
@@ -173,7 +180,7 @@ def change(
     reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     by = _admin(current).actor
     check_csrf(current, csrf_token)
@@ -194,5 +201,5 @@ def change(
         accounts.change_role(db_session, user, Role(role), by, reason.strip())
     if active in ("yes", "no") and (active == "yes") != user.active:
         accounts.set_active(db_session, user, active == "yes", by, reason.strip())
-    record(db_session, by, Action.READ, "user", user.id, reason="administration")
+    record_read(db_session, by, "user", user.id, reason="administration")
     return _users_page(request, current, db_session, changed=user.username)

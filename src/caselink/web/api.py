@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from caselink.access.principal import Principal
 from caselink.cases import reading
-from caselink.web.security import api_principal, unit_of_work
+from caselink.web.security import Transaction, api_principal
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
@@ -107,7 +107,7 @@ def list_cases(
     q: str = Query("", max_length=200),
     page: int = Query(1, ge=1, le=100_000),
     p: Principal = Depends(api_principal("cases:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> CaseList:
     rows, total = reading.list_cases(db_session, p, q, page)
     return CaseList(total=total, page=page, cases=[_summary(r) for r in rows])
@@ -117,7 +117,7 @@ def list_cases(
 def count_cases(
     q: str = Query("", max_length=200),
     p: Principal = Depends(api_principal("cases:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Count:
     return Count(total=reading.count_cases(db_session, p, q))
 
@@ -126,7 +126,7 @@ def count_cases(
 def export_cases(
     q: str = Query("", max_length=200),
     p: Principal = Depends(api_principal("export")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> StreamingResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -169,7 +169,7 @@ def export_cases(
 def read_case(
     reference: str,
     p: Principal = Depends(api_principal("cases:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> CaseDetail | JSONResponse:
     try:
         case = reading.read_case(db_session, p, reference)
@@ -191,7 +191,7 @@ def read_case(
 def read_record(
     record_id: int = Path(ge=1, le=MAX_ID),
     p: Principal = Depends(api_principal("records:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> PersonRecordOut | JSONResponse:
     found = reading.read_record(db_session, p, record_id)
     if found is None:

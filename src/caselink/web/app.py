@@ -6,7 +6,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caselink import __version__
 from caselink.config import Settings
@@ -51,6 +51,36 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response, unless the route set its
+    own value. Pure ASGI (it only rewrites the response's start message): Starlette's
+    BaseHTTPMiddleware would run each request in a task of its own with streams between."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        self.hsts = (HSTS[0].lower().encode(), HSTS[1].encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = self.headers
+        if SECURE and scope.get("scheme") == "https":
+            wanted = [*wanted, self.hsts]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in wanted if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(db: Database) -> FastAPI:
@@ -70,6 +100,9 @@ def create_app(db: Database) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=GOVUK), name="govuk-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     routers = (
+        # First: a request is matched against the routes in order, and report intake is
+        # the busiest path (no other router has a path under /api/reports).
+        reporting_api,
         pages,
         health,
         signin,
@@ -78,7 +111,6 @@ def create_app(db: Database) -> FastAPI:
         oversight,
         api,
         reporting,
-        reporting_api,
         review,
         review_import,
         network,
@@ -93,15 +125,7 @@ def create_app(db: Database) -> FastAPI:
     _handle_refusals(app)
     handle_errors(app, SECURITY_HEADERS)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if SECURE and request.url.scheme == "https":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(logs.RequestLog)  # outermost: times and ids every request
     return app
 

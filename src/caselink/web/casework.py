@@ -14,7 +14,14 @@ from caselink.access import breakglass, policy
 from caselink.cases import reading
 from caselink.domain import Role
 from caselink.store.models import Alert
-from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.security import (
+    Forbidden,
+    Transaction,
+    Visit,
+    check_csrf,
+    signed_in,
+    visit,
+)
 from caselink.web.templating import not_found, out_of_scope, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +42,7 @@ def cases_page(
     q: str = "",
     page: int = 1,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     if principal.role in (Role.ADMINISTRATOR, Role.REPORTER, Role.SURVIVOR):
@@ -60,7 +67,7 @@ def break_glass_page(
     request: Request,
     reference: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     if not policy.may_break_glass(principal) or reading.find_case_id(db_session, reference) is None:
@@ -77,7 +84,7 @@ def break_glass(
     reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     check_csrf(current, csrf_token)
@@ -107,7 +114,7 @@ def case_page(
     request: Request,
     reference: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     try:
@@ -133,7 +140,7 @@ def record_page(
     request: Request,
     record_id: int = Path(ge=1, le=2**31 - 1),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     found = reading.read_record(db_session, principal, record_id)
@@ -156,7 +163,7 @@ def record_page(
 
 @router.get("/alerts")
 def alerts_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = signed_in(current)
     alerts = db_session.scalars(

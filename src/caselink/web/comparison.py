@@ -11,11 +11,11 @@ from starlette.responses import Response
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, record
+from caselink.ledger import Action, record, record_read
 from caselink.oversight import completeness
 from caselink.oversight.charts import bar_chart
 from caselink.oversight.comparison import By, Comparison, Window, compare
-from caselink.web.security import Forbidden, Visit, signed_in, unit_of_work, visit
+from caselink.web.security import Forbidden, Transaction, Visit, signed_in, visit
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +66,7 @@ def comparison(
     end: str = Query("", alias="to", max_length=20),
     by: str = Query("force_area", max_length=20),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _oversight(current)
     found, grouping, errors = _compared(db_session, principal, start, end, by, Action.READ)
@@ -113,7 +113,7 @@ def comparison_csv(
     end: str = Query("", alias="to", max_length=20),
     by: str = Query("force_area", max_length=20),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _oversight(current)
     found, _, _ = _compared(db_session, principal, start, end, by, Action.EXPORT)
@@ -126,11 +126,11 @@ def comparison_csv(
 
 @router.get("/oversight/completeness")
 def data_completeness(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _oversight(current)
     sections = completeness.report(db_session)
-    record(db_session, principal.actor, Action.READ, "data_completeness", "all")
+    record_read(db_session, principal.actor, "data_completeness", "all")
     return render(
         request,
         "oversight/completeness.html",

@@ -10,10 +10,17 @@ from starlette.responses import Response
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, record
+from caselink.ledger import record_read
 from caselink.linkage import decisions, queue
 from caselink.linkage.evidence import Evidence
-from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.security import (
+    Forbidden,
+    Transaction,
+    Visit,
+    check_csrf,
+    signed_in,
+    visit,
+)
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -97,11 +104,11 @@ def review_queue(
     page: int = Query(1, ge=1, le=100_000),
     done: str = Query("", max_length=10),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current)
     rows, total = queue.open_queue(db_session, principal, page)
-    record(db_session, principal.actor, Action.READ, "link_review_queue", f"page {page}")
+    record_read(db_session, principal.actor, "link_review_queue", f"page {page}")
     pages = max(1, -(-total // queue.PAGE_SIZE))
     return render(
         request,
@@ -147,13 +154,13 @@ def review_pair(
     request: Request,
     candidate_id: int = CANDIDATE_ID,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current)
     found = queue.review(db_session, principal, candidate_id)
     if found is None:
         return _not_found(request, current)
-    record(db_session, principal.actor, Action.READ, "link_candidate", candidate_id)
+    record_read(db_session, principal.actor, "link_candidate", candidate_id)
     return _pair_page(request, current, principal, found)
 
 
@@ -165,7 +172,7 @@ def decide_pair(
     reason: str = Form("", max_length=5000),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current)
     check_csrf(current, csrf_token)

@@ -14,7 +14,7 @@ from caselink.access.principal import Principal
 from caselink.ledger import Action, record
 from caselink.network import alerts, explain, reading, view
 from caselink.network.settings import Thresholds
-from caselink.web.security import Forbidden, Visit, signed_in, unit_of_work, visit
+from caselink.web.security import Forbidden, Transaction, Visit, signed_in, visit
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +39,7 @@ def _not_found(request: Request, current: Visit) -> Response:
 
 @router.get("/network/alerts")
 def alerts_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _analyst_or_oversight(current)
     found = reading.alerts_for(db_session, principal)
@@ -51,7 +51,7 @@ def alert_page(
     request: Request,
     alert_id: int = Path(ge=1, le=MAX_ID),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _analyst_or_oversight(current)
     try:
@@ -77,7 +77,7 @@ def network_page(
     request: Request,
     network_id: int = Path(ge=1, le=MAX_ID),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _analyst_or_oversight(current)
     stored = reading.read_network(db_session, principal, network_id)
@@ -98,7 +98,7 @@ def network_page(
 def network_json(
     network_id: int = Path(ge=1, le=MAX_ID),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _analyst_or_oversight(current)
     stored = reading.read_network(db_session, principal, network_id)
@@ -111,7 +111,7 @@ def network_json(
 def network_svg(
     network_id: int = Path(ge=1, le=MAX_ID),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _analyst_or_oversight(current)
     stored = reading.read_network(db_session, principal, network_id)

@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from caselink.access.principal import Principal
 from caselink.domain import Role
-from caselink.ledger import Action, history, record, unusual
-from caselink.web.security import Forbidden, Visit, signed_in, unit_of_work, visit
+from caselink.ledger import history, record_read, unusual
+from caselink.web.security import Forbidden, Transaction, Visit, signed_in, visit
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,19 +28,18 @@ def object_history(
     object_id: str = Query("", max_length=100),
     actor: str = Query("", max_length=100),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _oversight(current)
     entries = []
     if actor.strip():
         entries = history.by_actor(db_session, actor.strip().lower())
-        record(db_session, principal.actor, Action.READ, "access_history", actor.strip())
+        record_read(db_session, principal.actor, "access_history", actor.strip())
     elif object_id.strip():
         entries = history.of_object(db_session, object_type.strip(), object_id.strip())
-        record(
+        record_read(
             db_session,
             principal.actor,
-            Action.READ,
             "object_history",
             f"{object_type}:{object_id.strip()}",
         )
@@ -58,11 +57,11 @@ def object_history(
 
 @router.get("/oversight/access")
 def access_patterns(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _oversight(current)
     found = unusual.patterns(db_session)
-    record(db_session, principal.actor, Action.READ, "access_patterns", "all")
+    record_read(db_session, principal.actor, "access_patterns", "all")
     return render(
         request,
         "access.html",

@@ -21,7 +21,14 @@ from caselink.reporting import actions, inbox, intake, prevention, receipts, rul
 from caselink.reporting.clock import utcnow
 from caselink.reporting.rules import CLOSURE_REASONS
 from caselink.store.models import Agency, Report
-from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.security import (
+    Forbidden,
+    Transaction,
+    Visit,
+    check_csrf,
+    signed_in,
+    visit,
+)
 from caselink.web.templating import not_found, out_of_scope, render
 
 router = APIRouter(include_in_schema=False)
@@ -106,7 +113,7 @@ def _form(
 
 @router.post("/report")
 async def submit_report(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _filer(current)
     form = await request.form()
@@ -156,7 +163,7 @@ def receipt_page(
     reference: str,
     repeat: int = 0,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     found = _report_or_404(request, current, db_session, reference)
     if isinstance(found, Response):
@@ -177,7 +184,7 @@ def receipt_file(
     request: Request,
     reference: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     found = _report_or_404(request, current, db_session, reference)
     if isinstance(found, Response):
@@ -190,7 +197,7 @@ def receipt_file(
 
 @router.get("/reports/mine")
 def my_reports(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _filer(current)
     rows = inbox.filed_by(db_session, principal)
@@ -203,7 +210,7 @@ def inbox_page(
     page: int = 1,
     closed: int = 0,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     if principal.role not in (Role.SAFEGUARDING_OFFICER, Role.OVERSIGHT_OFFICER):
@@ -235,7 +242,7 @@ def inbox_page(
 
 @router.get("/reports/id/{report_id}")
 def report_by_id(
-    report_id: int, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    report_id: int, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     """Alerts name reports by number; this finds the page, within what the user may see."""
     principal = signed_in(current)
@@ -253,7 +260,7 @@ def report_page(
     reference: str,
     done: str = "",
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     found = _report_or_404(request, current, db_session, reference)
     if isinstance(found, Response):
@@ -329,7 +336,7 @@ async def act_on_report(
     reference: str,
     verb: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     form = await request.form()

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from caselink.access.principal import Principal
@@ -28,7 +29,13 @@ from caselink.reporting import (
 from caselink.reporting.clock import utcnow
 from caselink.store.db import Database
 from caselink.store.models import Report
-from caselink.web.security import api_principal, database, unit_of_work
+from caselink.web.security import (
+    Transaction,
+    api_principal,
+    api_principal_alone,
+    database,
+    unavailable_as_503,
+)
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 Reference = Path(..., min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
@@ -97,44 +104,49 @@ def _problems(problems: dict[str, str]) -> JSONResponse:
         200: {"description": "A repeat of a report already filed: its receipt"},
         409: {"model": Detail, "description": "The Idempotency-Key was used for other content"},
         422: {"model": Problems},
+        503: {"model": Detail, "description": "The database is unavailable: retry, same key"},
     },
 )
-def file_report(
+async def file_report(
+    request: Request,
     body: dict[str, Any] = Body(..., examples=[EXAMPLE]),
     idempotency_key: str | None = Header(None, max_length=100),
-    principal: Principal = Depends(api_principal("reports:submit")),
-    db: Database = Depends(database),
-    db_session: Session = Depends(unit_of_work),
+    principal: Principal = Depends(api_principal_alone("reports:submit")),
 ) -> Response:
     """File a mandatory report; the response is its receipt."""
-    # The token's check is done: give its connection back rather than hold it while the
-    # report waits to be filed (with others arriving now, in a transaction of their own).
-    db_session.commit()
+    # async: the token is checked (in its own short transaction) before this runs, checking
+    # the submission is quick, and the filing waits for the group commit's transaction
+    # without holding a connection or a thread of the pool.
     if principal.role not in intake.FILING_ROLES:
         return JSONResponse({"detail": "Only reporters and officers file reports"}, status_code=403)
-    duty = rules.load()
+    db, duty = database(request), rules.load()
     try:
         checked = submission.read(body, duty, utcnow().date())
-        filed = group_commit.for_database(db, duty).file(
-            intake.Filing(principal, checked, idempotency_key)
-        )
     except submission.Rejected as rejected:
         return _problems(rejected.problems)
-    except intake.KeyReused as reused:
-        return JSONResponse({"detail": str(reused)}, status_code=409)
-    if not filed.duplicate:
-        return JSONResponse(receipts.for_new_report(filed), status_code=201)
+    filing = intake.Filing(principal, checked, idempotency_key)
+    with unavailable_as_503():
+        try:
+            filed = await group_commit.for_database(db, duty).file_soon(filing)
+        except intake.KeyReused as reused:
+            return JSONResponse({"detail": str(reused)}, status_code=409)
+        if not filed.duplicate:
+            return JSONResponse(receipts.for_new_report(filed), status_code=201)
+        return JSONResponse(await run_in_threadpool(_receipt_of, db, principal, filed.reference))
+
+
+def _receipt_of(db: Database, principal: Principal, reference: str) -> dict[str, Any]:
     with db.transaction() as session:
-        view = inbox.find(session, principal, filed.reference, ledger_read=False)
+        view = inbox.find(session, principal, reference, ledger_read=False)
         assert view is not None
-        return JSONResponse(receipts.receipt(session, view), status_code=200)
+        return receipts.receipt(session, view)
 
 
 @router.get("/inbox", response_model=InboxPage, responses=REFUSALS)
 def inbox_list(
     page: int = Query(1, ge=1, le=10_000),
     principal: Principal = Depends(api_principal("reports:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> InboxPage:
     rows, total = inbox.inbox(db_session, principal, page)
     return InboxPage(
@@ -166,7 +178,7 @@ def _not_found() -> JSONResponse:
 def receipt(
     reference: str = Reference,
     principal: Principal = Depends(api_principal("reports:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     """The receipt, with its inclusion proof once a signed checkpoint covers it."""
     view = inbox.find(db_session, principal, reference)
@@ -179,7 +191,7 @@ def receipt(
 def acknowledge(
     reference: str = Reference,
     principal: Principal = Depends(api_principal("reports:work")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     view = inbox.find(db_session, principal, reference, ledger_read=False)
     report = (
@@ -204,7 +216,7 @@ def refuse_change(
     request: Request,
     reference: str = Reference,
     principal: Principal = Depends(api_principal("reports:read")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     """Always refused, and the attempt is recorded and shown to oversight."""
     verb = {"DELETE": "delete", "PUT": "edit", "PATCH": "edit"}.get(request.method, "withdraw")

@@ -15,7 +15,14 @@ from caselink.access.principal import Principal
 from caselink.review import progress as review_progress
 from caselink.review import queue
 from caselink.review.reading import read_case
-from caselink.web.security import Forbidden, Visit, check_csrf, signed_in, unit_of_work, visit
+from caselink.web.security import (
+    Forbidden,
+    Transaction,
+    Visit,
+    check_csrf,
+    signed_in,
+    visit,
+)
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +50,7 @@ def _case_url(reference: str) -> str:
 
 @router.get("/review")
 def queue_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _reader(current)
     return render(
@@ -64,7 +71,7 @@ def queue_page(
 def take_next(
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
     reference = queue.claim_next(db_session, principal)
@@ -110,7 +117,7 @@ def case_page(
     request: Request,
     reference: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     return _case_page(request, current, db_session, _reader(current), reference)
 
@@ -135,7 +142,7 @@ def record_outcome(
     reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
     values = {"outcome": outcome, "reason": reason}
@@ -164,7 +171,7 @@ def decide_approval(
     approval_reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
     values = {"decision": decision, "approval_reason": approval_reason}
@@ -194,7 +201,7 @@ def release(
     release_reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
     values = {"release_reason": release_reason}
@@ -210,7 +217,7 @@ def release(
 
 @router.get("/review/progress")
 def progress_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _reader(current)
     return render(
@@ -226,9 +233,7 @@ def progress_page(
 
 
 @router.get("/review/progress.csv")
-def progress_export(
-    current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
-) -> Response:
+def progress_export(current: Visit = Depends(visit), db_session: Session = Transaction) -> Response:
     principal = _reader(current)
     return Response(
         review_progress.export_csv(db_session, principal),

@@ -27,11 +27,11 @@ from caselink.review import weights as review_weights
 from caselink.store.db import Database
 from caselink.web.security import (
     Forbidden,
+    Transaction,
     Visit,
     check_csrf,
     database,
     signed_in,
-    unit_of_work,
     visit,
 )
 from caselink.web.templating import not_found, render
@@ -186,7 +186,7 @@ def import_result(
     request: Request,
     import_id: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     if not policy.may_read_review(principal):

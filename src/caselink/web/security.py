@@ -7,6 +7,7 @@ what that principal may then see is decided by `caselink.access.policy`, not her
 import hmac
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
@@ -42,16 +43,30 @@ def database(request: Request) -> Database:
     return db
 
 
-def unit_of_work(db: Database = Depends(database)) -> Iterator[Session]:
-    """One transaction per request: what the handler writes, and its ledger entries, commit
-    together or not at all. A database that cannot be reached (restarting, pool exhausted)
-    is a 503 to retry, not a 500; an API retry with the same Idempotency-Key files once."""
+@contextmanager
+def unavailable_as_503() -> Iterator[None]:
+    """A database that cannot be reached (restarting, pool exhausted) is a 503 to retry, not
+    a 500; an API retry with the same Idempotency-Key files once."""
     try:
-        with db.transaction() as session:
-            yield session
+        yield
     except (OperationalError, InterfaceError, PoolTimeout) as lost:
         message = "The service's database is unavailable or busy: try again in a few seconds"
         raise HTTPException(503, message, headers={"Retry-After": "5"}) from lost
+
+
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """One transaction per request: what the handler writes, and its ledger entries, commit
+    together or not at all (a lost database: see `unavailable_as_503`)."""
+    # database(request) called, not depended on: a sync dependency costs a thread hop.
+    with unavailable_as_503(), database(request).transaction() as session:
+        yield session
+
+
+# What routes depend on for their transaction. Scope "function" commits before the response
+# is sent; FastAPI's default commits after, so a browser following a redirect could miss
+# what was just written (a sign-in session, a filed report) and a failed commit would come
+# after a success already sent.
+Transaction = Depends(unit_of_work, scope="function")
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,7 @@ class Visit:
         return self.session.csrf_token if self.session else ""
 
 
-def visit(request: Request, db_session: Session = Depends(unit_of_work)) -> Visit:
+def visit(request: Request, db_session: Session = Transaction) -> Visit:
     token = request.cookies.get(COOKIE)
     found = sessions.find(db_session, token) if token else None
     if found is None:
@@ -96,19 +111,36 @@ def check_csrf(current: Visit, submitted: str | None) -> None:
 def api_principal(scope: str) -> Callable[..., Principal]:
     """A dependency for API routes: a bearer token with `scope`, or a signed-in browser."""
 
-    def dependency(request: Request, db_session: Session = Depends(unit_of_work)) -> Principal:
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            principal = tokens.principal_for_token(db_session, header[7:].strip())
-            if principal is None:
-                raise SignInRequired()
-            request.state.user_id = principal.user_id
-            if not principal.allows(scope):
-                raise Forbidden()
-            return principal
-        return signed_in(visit(request, db_session))
+    def dependency(request: Request, db_session: Session = Transaction) -> Principal:
+        return _api_caller(request, db_session, scope)
 
     return dependency
+
+
+def api_principal_alone(scope: str) -> Callable[..., Principal]:
+    """As `api_principal`, for a route that writes in transactions of its own (filing hands
+    reports to the group commit): the check is made on its own (no transaction: see
+    `Database.checking`), and the connection is back in the pool before the route runs."""
+
+    def dependency(request: Request) -> Principal:
+        with unavailable_as_503(), database(request).checking() as db_session:
+            return _api_caller(request, db_session, scope)
+
+    return dependency
+
+
+def _api_caller(request: Request, db_session: Session, scope: str) -> Principal:
+    """A bearer token with `scope`, checked afresh, or a signed-in browser."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = tokens.principal_for_token(db_session, header[7:].strip())
+        if principal is None:
+            raise SignInRequired()
+        request.state.user_id = principal.user_id
+        if not principal.allows(scope):
+            raise Forbidden()
+        return principal
+    return signed_in(visit(request, db_session))
 
 
 def client_of(request: Request) -> str:

@@ -19,11 +19,11 @@ from caselink.web.security import (
     COOKIE,
     SECURE,
     BadCsrf,
+    Transaction,
     Visit,
     check_csrf,
     client_of,
     signed_in,
-    unit_of_work,
     visit,
 )
 from caselink.web.templating import render
@@ -72,7 +72,7 @@ def sign_in(
     username: str = Form(""),
     password: str = Form(""),
     csrf_token: str = Form(""),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     _check_anonymous(request, csrf_token)
     errors = {}
@@ -123,7 +123,7 @@ def code(
     code: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     if current.session is None:
         return RedirectResponse("/sign-in", status_code=303)
@@ -149,7 +149,7 @@ def code(
 def sign_out(
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     if current.session is not None:
         check_csrf(current, csrf_token)
@@ -171,7 +171,7 @@ def sign_out(
 def sign_out_everywhere(
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = signed_in(current)
     check_csrf(current, csrf_token)
@@ -202,7 +202,7 @@ def signed_out(request: Request) -> Response:
 
 @router.get("/home")
 def home(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = signed_in(current)
     alerts = len(
@@ -227,9 +227,7 @@ def _invited(db_session: Session, code: str) -> User | None:
 
 
 @router.get("/enrol/{code}")
-def enrol_page(
-    request: Request, code: str, db_session: Session = Depends(unit_of_work)
-) -> Response:
+def enrol_page(request: Request, code: str, db_session: Session = Transaction) -> Response:
     user = _invited(db_session, code)
     if user is None:
         return render(
@@ -261,7 +259,7 @@ def enrol(
     confirm: str = Form(""),
     otp: str = Form("", alias="code"),
     csrf_token: str = Form(""),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     _check_anonymous(request, csrf_token)
     user = _invited(db_session, code)

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from caselink.statistics import publication
 from caselink.statistics.disclosure import SUPPRESSED
-from caselink.web.security import Visit, unit_of_work, visit
+from caselink.web.security import Transaction, Visit, visit
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/statistics")
 def statistics_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     return render(
         request,
@@ -30,7 +30,7 @@ def statistics_page(
 
 
 @router.get("/statistics.csv")
-def statistics_csv(db_session: Session = Depends(unit_of_work)) -> Response:
+def statistics_csv(db_session: Session = Transaction) -> Response:
     published = publication.latest(db_session)
     if published is None:
         return Response("No statistics have been published yet.\n", 404, media_type="text/plain")

@@ -19,10 +19,10 @@ from caselink.survivors import portal, queue, review, updates, victims_code
 from caselink.survivors.workdays import spoken
 from caselink.web.security import (
     Forbidden,
+    Transaction,
     Visit,
     check_csrf,
     signed_in,
-    unit_of_work,
     visit,
 )
 from caselink.web.templating import not_found, render
@@ -67,7 +67,7 @@ def my_case(
     request: Request,
     requested: str = "",
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _survivor(current)
     case = portal.read_my_case(db_session, principal, victims_code.load(), utcnow())
@@ -108,7 +108,7 @@ def _review_form(
 
 @router.get("/my-case/review")
 def review_form(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     return _review_form(request, current, db_session, "", {})
 
@@ -119,7 +119,7 @@ def ask_for_review(
     reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _survivor(current)
     check_csrf(current, csrf_token)
@@ -140,7 +140,7 @@ def my_request(
     request: Request,
     reference: str,
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _survivor(current)
     found = portal.request_of(db_session, principal, reference)
@@ -164,7 +164,7 @@ def _officer(current: Visit) -> Principal:
 
 @router.get("/right-to-review")
 def review_queue(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Depends(unit_of_work)
+    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
     principal = _officer(current)
     rows = queue.queue(db_session, principal)
@@ -212,7 +212,7 @@ def review_request_page(
     reference: str,
     done: str = "",
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     words = {"acknowledged": "You acknowledged the request.", "decided": "You decided the review."}
     return _request_page(request, current, db_session, reference, done=words.get(done))
@@ -263,7 +263,7 @@ def acknowledge_request(
     reference: str,
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     check_csrf(current, csrf_token)
     return _act(request, current, db_session, reference, "acknowledge")
@@ -277,7 +277,7 @@ def decide_request(
     reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     check_csrf(current, csrf_token)
     return _act(request, current, db_session, reference, "decide", outcome=outcome, reason=reason)
@@ -326,7 +326,7 @@ def updates_page(
     request: Request,
     done: str = "",
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     words = {"recorded": "Recorded. Each victim of the case is owed an update.", "told": "Noted."}
     return _updates_page(request, current, db_session, done=words.get(done))
@@ -341,7 +341,7 @@ def record_what_happened(
     reason: str = Form(""),
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _in_charge(current)
     check_csrf(current, csrf_token)
@@ -382,7 +382,7 @@ def told(
     update_id: int,
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> Response:
     principal = _in_charge(current)
     check_csrf(current, csrf_token)

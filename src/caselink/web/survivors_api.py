@@ -17,7 +17,7 @@ from caselink.domain import Role
 from caselink.reporting.clock import utcnow
 from caselink.store.models import ReviewRequest
 from caselink.survivors import portal, queue, review, victims_code
-from caselink.web.security import Forbidden, api_principal, unit_of_work
+from caselink.web.security import Forbidden, Transaction, api_principal
 
 router = APIRouter(prefix="/api", tags=["survivors"])
 Reference = Path(..., min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
@@ -130,7 +130,7 @@ def _problem(field: str, message: str, status: int = 422) -> JSONResponse:
 @router.get("/my-case", response_model=MyCaseOut, responses=REFUSALS)
 def api_my_case(
     p: Principal = Depends(api_principal("my-case")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> MyCaseOut | JSONResponse:
     if not policy.may_use_portal(p):
         raise Forbidden()
@@ -159,7 +159,7 @@ def api_my_case(
 def api_ask_for_review(
     body: ReviewAsk = Body(...),
     p: Principal = Depends(api_principal("my-case")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> RequestOut | JSONResponse:
     if not policy.may_use_portal(p):
         raise Forbidden()
@@ -180,7 +180,7 @@ def api_ask_for_review(
 def api_my_request(
     reference: str = Reference,
     p: Principal = Depends(api_principal("my-case")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> RequestOut | JSONResponse:
     if not policy.may_use_portal(p):
         raise Forbidden()
@@ -197,7 +197,7 @@ def api_my_request(
 @router.get("/right-to-review", response_model=list[QueuedOut], responses=REFUSALS)
 def api_queue(
     p: Principal = Depends(api_principal("reviews:work")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> list[QueuedOut]:
     if not (policy.may_work_review_requests(p) or p.role == Role.OVERSIGHT_OFFICER):
         raise Forbidden()
@@ -250,7 +250,7 @@ def _api_act(
 def api_acknowledge(
     reference: str = Reference,
     p: Principal = Depends(api_principal("reviews:work")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> JSONResponse:
     return _api_act(db_session, p, reference, None)
 
@@ -264,6 +264,6 @@ def api_decide(
     reference: str = Reference,
     body: ReviewAnswer = Body(...),
     p: Principal = Depends(api_principal("reviews:work")),
-    db_session: Session = Depends(unit_of_work),
+    db_session: Session = Transaction,
 ) -> JSONResponse:
     return _api_act(db_session, p, reference, body)

@@ -1,0 +1,182 @@
+"""The filing API's fast path keeps its promises: a lost database is a 503 to retry (from the
+token check or from the filing), a signed-in browser may file too, the repeat check has its
+index, and a report's content digest is what it always was."""
+
+import dataclasses
+import importlib
+import json
+import pkgutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
+from starlette.routing import BaseRoute
+
+from caselink import web
+from caselink.access import tokens
+from caselink.access.principal import principal_for
+from caselink.reporting import group_commit, intake
+from caselink.store.db import Database
+from caselink.store.models import LedgerEntry, Report, User
+from caselink.web.app import create_app
+from tests.support.reporting import checked, reporting_world, valid
+from tests.support.world import World, sign_in
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return reporting_world(db)
+
+
+@pytest.fixture
+def client(db: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(db), base_url="https://testserver", follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def headers(db: Database, world: World) -> dict[str, str]:
+    with db.transaction() as s:
+        user = s.get(User, world.users["teacher"])
+        assert user is not None
+        token = tokens.issue(s, principal_for(s, user), "t", {"reports:submit"}, timedelta(days=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _stored(db: Database) -> tuple[int, int]:
+    with db.transaction() as s:
+        reports = s.scalar(select(func.count()).select_from(Report)) or 0
+        created = s.scalar(
+            select(func.count()).where(
+                LedgerEntry.object_type == "report", LedgerEntry.action == "create"
+            )
+        )
+        return reports, created or 0
+
+
+def _unavailable(*_: object, **__: object) -> None:
+    raise OperationalError("SELECT 1", {}, Exception("the server closed the connection"))
+
+
+def test_a_database_lost_while_filing_is_a_503_to_retry_and_a_retry_files_once(
+    client: TestClient, db: Database, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = valid(learned_on=date.today().isoformat())
+    keyed = {**headers, "Idempotency-Key": "retry-me"}
+    with monkeypatch.context() as m:
+        m.setattr(group_commit.GroupCommit, "_file_together", _unavailable)
+        lost = client.post("/api/reports", json=body, headers=keyed)
+    assert lost.status_code == 503 and lost.headers["Retry-After"] == "5"
+    assert "database" in lost.json()["detail"]
+    assert _stored(db) == (0, 0)
+    first = client.post("/api/reports", json=body, headers=keyed)
+    again = client.post("/api/reports", json=body, headers=keyed)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["reference"] == again.json()["reference"]
+    assert _stored(db) == (1, 1)
+
+
+def test_a_database_lost_while_checking_the_token_is_a_503(
+    client: TestClient, db: Database, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Database, "checking", _unavailable)
+    lost = client.post(
+        "/api/reports", json=valid(learned_on=date.today().isoformat()), headers=headers
+    )
+    assert lost.status_code == 503 and "database" in lost.json()["detail"]
+    assert _stored(db) == (0, 0)
+
+
+def test_a_signed_in_browser_may_file_through_the_api_and_a_stranger_may_not(
+    client: TestClient, db: Database, world: World
+) -> None:
+    body = valid(learned_on=date.today().isoformat())
+    assert client.post("/api/reports", json=body).status_code == 401
+    sign_in(client, world, "teacher")
+    filed = client.post("/api/reports", json=body)
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["ledger_entry"] is not None
+    assert _stored(db) == (1, 1)
+
+
+def test_bad_input_is_named_before_anything_is_stored(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
+    bad = valid(learned_on=date.today().isoformat(), child__postcode="nowhere")
+    refused = client.post("/api/reports", json=bad, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [
+        {
+            "field": "child.postcode",
+            "message": "Enter the postcode in the right format, like NM4 2QD",
+        }
+    ]
+    assert _stored(db) == (0, 0)
+
+
+def test_the_repeat_check_has_an_index_on_reporter_and_content(db: Database) -> None:
+    indexes = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("reports")}
+    assert indexes["ix_reports_reporter_user_id_content_digest"] == [
+        "reporter_user_id",
+        "content_digest",
+    ]
+    assert "ix_reports_reporter_user_id" not in indexes  # the new one serves its lookups
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"suspects": []},
+        {"suspects": [{"given_name": "A"}, {"description": "tall", "vehicle": "xy1 2ab"}]},
+        {
+            "child__date_of_birth": None,
+            "child__age": "15",
+            "exemption": {
+                "claimed": "yes",
+                "other_age": "15",
+                "consensual": "yes",
+                "coercion": "no",
+                "significant_gap": "no",
+                "reasoning": "Both are 15 and it was consensual.",
+            },
+        },
+    ],
+)
+def test_the_canonical_content_is_what_asdict_made_so_digests_do_not_change(
+    changes: dict[str, object],
+) -> None:
+    submission = checked(**changes)
+    before = dataclasses.asdict(submission)
+    before["suspects"] = list(before["suspects"])
+    assert submission.canonical() == before
+    assert submission.canonical_json() == json.dumps(
+        before, sort_keys=True, ensure_ascii=False, default=str
+    )
+
+
+def test_references_use_the_unambiguous_alphabet() -> None:
+    made = {intake.new_reference() for _ in range(2000)}
+    assert len(made) == 2000
+    for reference in made:
+        assert reference[:3] == "MR-" and reference[7] == "-" and len(reference) == 12
+        assert set(reference[3:7] + reference[8:]) <= set(intake._ALPHABET)
+    assert set("".join(made).replace("MR-", "").replace("-", "")) == set(intake._ALPHABET)
+
+
+def test_no_other_router_has_a_path_under_api_reports() -> None:
+    """The reporting API's router is matched first (the busiest path), which is safe only
+    while no other router has a path it would take."""
+    others = []
+    for module in pkgutil.iter_modules(web.__path__):
+        router = getattr(importlib.import_module(f"caselink.web.{module.name}"), "router", None)
+        if module.name == "reporting_api" or not isinstance(router, APIRouter):
+            continue
+        others += [
+            getattr(route, "path", "") for route in router.routes if isinstance(route, BaseRoute)
+        ]
+    assert others and not [p for p in others if p.startswith("/api/reports")]
