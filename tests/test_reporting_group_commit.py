@@ -3,9 +3,11 @@ outcome its own, and nothing handed back before it is committed."""
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -28,7 +30,16 @@ from tests.support.ledger import checkpoint
 from tests.support.reporting import DUTY, checked, principal, reporting_world, valid
 from tests.support.world import World
 
+T = TypeVar("T")
+
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on a thread of its own: in the whole suite, Playwright's sync API (the
+    browser tests) keeps an event loop running on the main thread."""
+    with ThreadPoolExecutor(1) as own_thread:
+        return own_thread.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -242,7 +253,7 @@ def test_filers_on_the_event_loop_share_batches_with_threads_and_get_their_own_r
         await asyncio.gather(first, *others)
         await asyncio.to_thread(thread.join, 30)
 
-    asyncio.run(main())
+    _run_loop(main())
     assert sorted(results) == list(range(8))
     assert len({r.reference for r in results.values()}) == 8
     assert not any(r.duplicate for r in results.values())
@@ -277,7 +288,7 @@ def test_a_filer_cancelled_while_waiting_does_not_stall_the_others(
         filed.append(await line.file_soon(filing(4)))  # the line still moves
         return filed
 
-    filed = asyncio.run(main())
+    filed = _run_loop(main())
     assert len({f.reference for f in filed}) == 4
     assert not line._queue and not line._leading
     # The cancelled caller's report was filed as if it had waited: a retry finds it.
