@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from caselink.access import tokens
-from caselink.access.principal import principal_for
+from caselink.access.principal import Principal, principal_for
 from caselink.ledger import Action, Actor
 from caselink.ledger.append import Pending, record_all
 from caselink.ledger.checkpoint import generate_private_key
@@ -136,27 +136,38 @@ def test_one_bad_report_does_not_fail_the_others_in_its_batch(db: Database, worl
         assert s.scalar(select(func.count()).where(LedgerEntry.object_type == "report")) == 2
 
 
+def _held_first_batch(
+    line: group_commit.GroupCommit, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[int], threading.Event]:
+    """Make the first batch wait for the returned event, so that others queue meanwhile."""
+    sizes: list[int] = []
+    real = line._file_together
+    release = threading.Event()
+
+    def held(filings: list[intake.Filing]) -> list[intake.Outcome]:
+        sizes.append(len(filings))
+        if len(sizes) == 1:
+            release.wait(5)
+        return real(filings)
+
+    monkeypatch.setattr(line, "_file_together", held)
+    return sizes, release
+
+
+def _filing(teacher: Principal, n: int) -> intake.Filing:
+    return intake.Filing(teacher, checked(what_happened=f"Report {n}."), f"key-{n}")
+
+
 def test_concurrent_filers_share_transactions_and_each_gets_its_own_receipt(
     db: Database, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     teacher = principal(db, world, "teacher")
     line = group_commit.GroupCommit(db, DUTY)
-    sizes: list[int] = []
-    real = line._file_together
-    first_batch = threading.Event()
-
-    def slow_first_batch(filings: list[intake.Filing]) -> list[intake.Outcome]:
-        sizes.append(len(filings))
-        if len(sizes) == 1:
-            first_batch.wait(5)  # the others queue meanwhile
-        return real(filings)
-
-    monkeypatch.setattr(line, "_file_together", slow_first_batch)
+    sizes, first_batch = _held_first_batch(line, monkeypatch)
     results: dict[int, intake.Filed] = {}
 
     def file(n: int) -> None:
-        filing = intake.Filing(teacher, checked(what_happened=f"Report {n}."), f"key-{n}")
-        results[n] = line.file(filing)
+        results[n] = line.file(_filing(teacher, n))
         with db.transaction() as s:  # handed back only once committed: visible to anyone
             assert s.scalar(select(Report.id).where(Report.reference == results[n].reference))
 
@@ -199,24 +210,6 @@ def test_a_revoked_token_is_refused_on_its_very_next_report(
     assert _count(db, Report) == 1
 
 
-def _held_first_batch(
-    line: group_commit.GroupCommit, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[int], threading.Event]:
-    """Make the first batch wait for the returned event, so that others queue meanwhile."""
-    sizes: list[int] = []
-    real = line._file_together
-    release = threading.Event()
-
-    def held(filings: list[intake.Filing]) -> list[intake.Outcome]:
-        sizes.append(len(filings))
-        if len(sizes) == 1:
-            release.wait(5)
-        return real(filings)
-
-    monkeypatch.setattr(line, "_file_together", held)
-    return sizes, release
-
-
 async def _until(condition: Callable[[], bool]) -> None:
     for _ in range(500):
         if condition():
@@ -233,15 +226,12 @@ def test_filers_on_the_event_loop_share_batches_with_threads_and_get_their_own_r
     sizes, release = _held_first_batch(line, monkeypatch)
     results: dict[int, intake.Filed] = {}
 
-    def filing(n: int) -> intake.Filing:
-        return intake.Filing(teacher, checked(what_happened=f"Report {n}."), f"key-{n}")
-
     def in_a_thread(n: int) -> None:  # the web form's way, beside the API's
-        results[n] = line.file(filing(n))
+        results[n] = line.file(_filing(teacher, n))
 
     async def main() -> None:
         async def on_loop(n: int) -> None:
-            results[n] = await line.file_soon(filing(n))
+            results[n] = await line.file_soon(_filing(teacher, n))
 
         first = asyncio.create_task(on_loop(0))
         await _until(lambda: sizes == [1])  # it leads, and is held
@@ -270,22 +260,19 @@ def test_a_filer_cancelled_while_waiting_does_not_stall_the_others(
     line = group_commit.GroupCommit(db, DUTY)
     sizes, release = _held_first_batch(line, monkeypatch)
 
-    def filing(n: int) -> intake.Filing:
-        return intake.Filing(teacher, checked(what_happened=f"Report {n}."), f"key-{n}")
-
     async def main() -> list[intake.Filed]:
-        first = asyncio.create_task(line.file_soon(filing(0)))
+        first = asyncio.create_task(line.file_soon(_filing(teacher, 0)))
         await _until(lambda: sizes == [1])
         # The next in the queue leads the next batch: cancel it before it is woken to lead.
-        gone = asyncio.create_task(line.file_soon(filing(1)))
-        rest = [asyncio.create_task(line.file_soon(filing(n))) for n in (2, 3)]
+        gone = asyncio.create_task(line.file_soon(_filing(teacher, 1)))
+        rest = [asyncio.create_task(line.file_soon(_filing(teacher, n))) for n in (2, 3)]
         await _until(lambda: len(line._queue) == 3)
         gone.cancel()
         release.set()
         filed = await asyncio.gather(first, *rest)
         with pytest.raises(asyncio.CancelledError):
             await gone
-        filed.append(await line.file_soon(filing(4)))  # the line still moves
+        filed.append(await line.file_soon(_filing(teacher, 4)))  # the line still moves
         return filed
 
     filed = _run_loop(main())
@@ -293,5 +280,5 @@ def test_a_filer_cancelled_while_waiting_does_not_stall_the_others(
     assert not line._queue and not line._leading
     # The cancelled caller's report was filed as if it had waited: a retry finds it.
     assert _count(db, Report) == 5
-    again = line.file(filing(1))
+    again = line.file(_filing(teacher, 1))
     assert again.duplicate

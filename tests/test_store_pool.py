@@ -13,7 +13,6 @@ from caselink.config import Pool
 from caselink.store import db as store_db
 from caselink.store.db import Database
 
-
 # Only PostgreSQL: SQLite does not pool connections to a server.
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 

@@ -57,6 +57,9 @@ def record(
     return record_all(session, [pending])[0]
 
 
+_DEFERRED = "caselink_ledger_deferred"  # session.info key: reads to append at commit
+
+
 def record_read(
     session: Session,
     actor: Actor,
@@ -71,9 +74,6 @@ def record_read(
     records anything, for as long as its page takes to build."""
     deferred = session.info.setdefault(_DEFERRED, [])
     deferred.append(Pending(actor, Action.READ, object_type, object_id, reason))
-
-
-_DEFERRED = "caselink_ledger_deferred"
 
 
 @event.listens_for(Session, "before_commit")

@@ -70,11 +70,7 @@ class GroupCommit:
     def file(self, filing: Filing) -> Filed:
         """File one report with whatever else is filed now; its outcome, once committed."""
         ticket = _Ticket(filing)
-        with self._lock:
-            self._queue.append(ticket)
-            follow = self._leading
-            self._leading = True
-        if follow:
+        if self._join(ticket):
             ticket.woken.wait()  # for our outcome, or to lead the next batch
         if ticket.outcome is None:
             self._lead()
@@ -89,15 +85,19 @@ class GroupCommit:
 
     async def _file_on_loop(self, ticket: _Ticket) -> Filed:
         assert ticket.on_loop is not None
-        with self._lock:
-            self._queue.append(ticket)
-            follow = self._leading
-            self._leading = True
-        if follow:
+        if self._join(ticket):
             await ticket.on_loop  # for our outcome, or to lead the next batch
         if ticket.outcome is None:
             await asyncio.to_thread(self._lead)
         return _result(ticket)
+
+    def _join(self, ticket: _Ticket) -> bool:
+        """Queue the ticket; True if another filer leads now (so wait to be woken)."""
+        with self._lock:
+            self._queue.append(ticket)
+            follow = self._leading
+            self._leading = True
+        return follow
 
     def _lead(self) -> None:
         # The leader's ticket is first in the queue: it was either alone or handed the lead.
