@@ -1,6 +1,7 @@
-"""The filing API's fast path keeps its promises: a lost database is a 503 to retry (from the
-token check or from the filing), a signed-in browser may file too, the repeat check has its
-index, and a report's content digest is what it always was."""
+"""The filing API's fast path keeps its promises: a lost database is a 503 to retry (from a
+browser's session check or from the filing), bearer tokens are checked in the filing's own
+transaction and refused there one by one, a signed-in browser may file too, the repeat check
+has its index, and a report's content digest is what it always was."""
 
 import dataclasses
 import importlib
@@ -12,16 +13,17 @@ from datetime import date, timedelta
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import OperationalError
 from starlette.routing import BaseRoute
 
 from caselink import web
 from caselink.access import tokens
 from caselink.access.principal import principal_for
-from caselink.reporting import group_commit, intake
+from caselink.reporting import group_commit, intake, rules
+from caselink.reporting.clock import utcnow
 from caselink.store.db import Database
-from caselink.store.models import LedgerEntry, Report, User
+from caselink.store.models import ApiToken, LedgerEntry, Report, User
 from caselink.web.app import create_app
 from tests.support.reporting import checked, reporting_world, valid
 from tests.support.world import World, sign_in
@@ -80,15 +82,74 @@ def test_a_database_lost_while_filing_is_a_503_to_retry_and_a_retry_files_once(
     assert _stored(db) == (1, 1)
 
 
-def test_a_database_lost_while_checking_the_token_is_a_503(
-    client: TestClient, db: Database, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+def test_a_database_lost_while_checking_a_browsers_session_is_a_503(
+    client: TestClient, db: Database, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sign_in(client, world, "teacher")
     monkeypatch.setattr(Database, "checking", _unavailable)
-    lost = client.post(
-        "/api/reports", json=valid(learned_on=date.today().isoformat()), headers=headers
-    )
+    lost = client.post("/api/reports", json=valid(learned_on=date.today().isoformat()))
     assert lost.status_code == 503 and "database" in lost.json()["detail"]
     assert _stored(db) == (0, 0)
+
+
+def test_tokens_filed_in_one_batch_are_each_checked_in_its_transaction(
+    db: Database, world: World
+) -> None:
+    """A bearer token is checked where its report is filed, one query for the batch: each
+    filing gets its own answer, and only the live token with the scope files anything."""
+    with db.transaction() as s:
+        user = s.get(User, world.users["teacher"])
+        assert user is not None
+        teacher = principal_for(s, user)
+        live = tokens.issue(s, teacher, "live", {"reports:submit"}, timedelta(days=1))
+        read_only = tokens.issue(s, teacher, "read", {"reports:read"}, timedelta(days=1))
+        revoked = tokens.issue(s, teacher, "old", {"reports:submit"}, timedelta(days=1))
+        s.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == tokens.Bearer.of(revoked, "").token_hash)
+            .values(revoked_at=utcnow())
+        )
+    callers = [
+        tokens.Bearer.of(live, "reports:submit"),
+        tokens.Bearer.of("clk_not-a-token", "reports:submit"),
+        tokens.Bearer.of(revoked, "reports:submit"),
+        tokens.Bearer.of(read_only, "reports:submit"),
+    ]
+    filings = [intake.Filing(c, checked(what_happened=f"No. {i}.")) for i, c in enumerate(callers)]
+    with db.transaction() as s:
+        outcomes = intake.file_reports(s, filings, rules.load())
+    assert [type(o) for o in outcomes] == [
+        intake.Filed,
+        tokens.TokenRefused,
+        tokens.TokenRefused,
+        tokens.ScopeRefused,
+    ]
+    filed = outcomes[0]
+    assert isinstance(filed, intake.Filed) and filed.filer is not None
+    assert filed.filer.user_id == world.users["teacher"]
+    with db.transaction() as s:
+        report = s.get(Report, filed.report_id)
+        assert report is not None and report.reporter_user_id == world.users["teacher"]
+    assert _stored(db) == (1, 1)
+
+
+def test_a_stranger_is_refused_before_being_told_what_is_wrong_with_a_report(
+    client: TestClient, db: Database, world: World
+) -> None:
+    bad = valid(learned_on=date.today().isoformat(), child__postcode="nowhere")
+    stranger = {"Authorization": "Bearer clk_not-a-token"}
+    assert client.post("/api/reports", json=bad, headers=stranger).status_code == 401
+    analyst = _token(db, world, "analyst-n", {"reports:submit"})
+    assert client.post("/api/reports", json=bad, headers=analyst).status_code == 403
+    assert _stored(db) == (0, 0)
+
+
+def _token(db: Database, world: World, who: str, scopes: set[str]) -> dict[str, str]:
+    with db.transaction() as s:
+        user = s.get(User, world.users[who])
+        assert user is not None
+        token = tokens.issue(s, principal_for(s, user), who, scopes, timedelta(days=1))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_signed_in_browser_may_file_through_the_api_and_a_stranger_may_not(

@@ -2,7 +2,10 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -71,8 +74,64 @@ def principal_for_token(
 ) -> Principal | None:
     """Who holds this token, checked afresh on every request: a revoked or expired token,
     or a deactivated user, is refused at once (nothing about it is cached)."""
-    now = now or utcnow()
     row = db_session.execute(_BY_HASH, {"token_hash": _hash(token)}).first()
+    return _live(row, now or utcnow())
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """A request's bearer token, not yet checked: it is checked in the transaction that acts
+    on it (filing checks a whole batch's tokens in one query, see `reporting.intake`), with
+    the same rules as `principal_for_token`. Only its hash is kept."""
+
+    token_hash: str
+    scope: str  # what the request needs the token to allow
+
+    @classmethod
+    def of(cls, token: str, scope: str) -> "Bearer":
+        return cls(_hash(token), scope)
+
+
+class TokenRefused(PermissionError):
+    """The token is unknown, revoked or expired, or its user deactivated."""
+
+
+class ScopeRefused(PermissionError):
+    """The token is live but does not allow what the request does."""
+
+
+_BY_HASHES = (
+    select(ApiToken.token_hash, *_BY_HASH.selected_columns)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Agency, Agency.id == User.agency_id)
+    .outerjoin(Area, Area.id == Agency.area_id)
+    .where(ApiToken.token_hash.in_(bindparam("token_hashes", expanding=True)))
+)
+
+
+def check_bearers(
+    db_session: Session, bearers: Sequence[Bearer], now: datetime | None = None
+) -> list[Principal | TokenRefused | ScopeRefused]:
+    """Each bearer's principal, or why it is refused, in order; one query for them all."""
+    now = now or utcnow()
+    hashes = sorted({b.token_hash for b in bearers})
+    live = {
+        row.token_hash: _live(row, now)
+        for row in db_session.execute(_BY_HASHES, {"token_hashes": hashes})
+    }
+    checked: list[Principal | TokenRefused | ScopeRefused] = []
+    for bearer in bearers:
+        principal = live.get(bearer.token_hash)
+        if principal is None:
+            checked.append(TokenRefused("the token is not valid"))
+        elif not principal.allows(bearer.scope):
+            checked.append(ScopeRefused(f"the token does not allow {bearer.scope}"))
+        else:
+            checked.append(principal)
+    return checked
+
+
+def _live(row: Any, now: datetime) -> Principal | None:
     if row is None or row.revoked_at is not None or not row.active:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)

@@ -5,7 +5,8 @@ per report makes concurrent filers queue for that lock one at a time. Here a fil
 a queue; if nobody is filing, it leads: it takes everything queued (its own report and any
 that arrived meanwhile), files them all in one transaction with `intake.file_reports`,
 commits, hands each waiting filer its own outcome, and passes the lead to the next filer
-in the queue, if any. Nobody waits on a timer: under light load a batch is one report.
+in the queue, if any (or, on the event loop's thread, files the next batch itself). Nobody
+waits on a timer: under light load a batch is one report.
 
 A filer on the event loop (the API) calls `file_soon`: it waits on the loop rather than in a
 thread, and only the filer that leads hands its batch to a thread.
@@ -88,7 +89,7 @@ class GroupCommit:
         if self._join(ticket):
             await ticket.on_loop  # for our outcome, or to lead the next batch
         if ticket.outcome is None:
-            await asyncio.to_thread(self._lead)
+            await asyncio.to_thread(self._lead, keep_leading=True)
         return _result(ticket)
 
     def _join(self, ticket: _Ticket) -> bool:
@@ -99,23 +100,34 @@ class GroupCommit:
             self._leading = True
         return follow
 
-    def _lead(self) -> None:
+    def _lead(self, keep_leading: bool = False) -> None:
+        """File batches from the queue. A filer's own thread files one batch and hands the
+        lead on (its caller is waiting for the reply); a thread of the event loop's pool
+        (`keep_leading`) files batch after batch while filers keep queueing, so that the
+        writer is not left idle while the lead passes through the event loop."""
         # The leader's ticket is first in the queue: it was either alone or handed the lead.
-        with self._lock:
-            batch = self._queue[:MOST_PER_BATCH]
-            del self._queue[:MOST_PER_BATCH]
-        try:
-            self._file(batch)
-        finally:
+        while True:
             with self._lock:
-                if self._queue:
-                    self._queue[0].wake()  # its outcome is unset: it leads next
-                else:
-                    self._leading = False
-            for ticket in batch:
-                if ticket.outcome is None:  # the leader was interrupted
-                    ticket.outcome = RuntimeError("the report could not be filed: try again")
-                ticket.wake()
+                batch = self._queue[:MOST_PER_BATCH]
+                del self._queue[:MOST_PER_BATCH]
+            more = filed = False
+            try:
+                self._file(batch)
+                filed = True
+            finally:
+                with self._lock:
+                    if not self._queue:
+                        self._leading = False
+                    elif keep_leading and filed:
+                        more = True
+                    else:
+                        self._queue[0].wake()  # its outcome is unset: it leads next
+                for ticket in batch:
+                    if ticket.outcome is None:  # the leader was interrupted
+                        ticket.outcome = RuntimeError("the report could not be filed: try again")
+                    ticket.wake()
+            if not more:
+                return
 
     def _file(self, batch: list[_Ticket]) -> None:
         try:

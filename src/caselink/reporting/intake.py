@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from caselink.access.principal import Principal
+from caselink.access.tokens import Bearer, ScopeRefused, TokenRefused, check_bearers
 from caselink.domain import Role
 from caselink.ledger import Action
 from caselink.ledger.append import Pending, record_all
@@ -48,9 +49,12 @@ class KeyReused(ValueError):
 
 @dataclass(frozen=True)
 class Filing:
-    """A checked submission, who makes it, and the key that makes a retry safe."""
+    """A checked submission, who makes it, and the key that makes a retry safe.
 
-    principal: Principal
+    Who makes it may be a bearer token not yet checked: it is checked in the transaction
+    that files the report (one query for a whole batch), and refused there if it must be."""
+
+    principal: Principal | Bearer
     submission: Submission
     idempotency_key: str | None = None
 
@@ -67,9 +71,10 @@ class Filed:
     urgent: bool = False
     kind: str = "report"
     ledger_entry: int | None = None
+    filer: Principal | None = None  # who filed it, as checked in the filing's transaction
 
 
-Outcome = Filed | KeyReused | NotAllowed
+Outcome = Filed | KeyReused | NotAllowed | TokenRefused | ScopeRefused
 
 
 def new_reference() -> str:
@@ -104,6 +109,7 @@ class _Draft:
     """One filing on its way in."""
 
     filing: Filing
+    principal: Principal
     content: str  # exactly what was submitted, as canonical JSON
     digest: str
     key: str | None  # the idempotency key, made unique to the user
@@ -112,17 +118,18 @@ class _Draft:
     routed: list[Destination] = field(default_factory=list)
     report_id: int | None = None
     outcome: Outcome | None = None
+    index: int = 0  # its place among the batch's filings
 
     @property
     def user_id(self) -> int:
-        return self.filing.principal.user_id
+        return self.principal.user_id
 
     @property
     def kind(self) -> str:
         return "exemption_record" if self.filing.submission.exemption else "report"
 
     def repeat_of(self, report_id: int, reference: str) -> None:
-        self.outcome = Filed(report_id, reference, duplicate=True)
+        self.outcome = Filed(report_id, reference, duplicate=True, filer=self.principal)
 
 
 def file_reports(
@@ -130,11 +137,15 @@ def file_reports(
 ) -> list[Outcome]:
     """File each report in the caller's transaction; say what became of each, in order."""
     now = now or utcnow()
+    outcomes: list[Outcome | None] = [None] * len(filings)
     drafts = []
-    for f in filings:
+    for i, (f, filer) in enumerate(zip(filings, _filers(session, filings, now), strict=True)):
+        if not isinstance(filer, Principal):
+            outcomes[i] = filer
+            continue
         content = f.submission.canonical_json()
         digest = hashlib.sha256(content.encode()).hexdigest()
-        drafts.append(_Draft(f, content, digest, _key(f.principal, f.idempotency_key)))
+        drafts.append(_Draft(f, filer, content, digest, _key(filer, f.idempotency_key), index=i))
     # A repeat within the batch (a double click) is filed in a second round, after the
     # first, so that it finds the first exactly as it would a report filed earlier.
     while waiting := [d for d in drafts if d.outcome is None]:
@@ -147,13 +158,25 @@ def file_reports(
                 seen |= marks
                 this_round.append(d)
         _file(session, this_round, rules, now)
-    return [d.outcome for d in drafts if d.outcome is not None]
+    for d in drafts:
+        outcomes[d.index] = d.outcome
+    return [o for o in outcomes if o is not None]
+
+
+def _filers(
+    session: Session, filings: Sequence[Filing], now: datetime
+) -> list[Principal | TokenRefused | ScopeRefused]:
+    """Who files each report: the principal given, or the holder of a bearer token checked
+    here, in the filing's own transaction (a token revoked before it commits files nothing)."""
+    bearers = [f.principal for f in filings if isinstance(f.principal, Bearer)]
+    checked = iter(check_bearers(session, bearers, now) if bearers else [])
+    return [f.principal if isinstance(f.principal, Principal) else next(checked) for f in filings]
 
 
 def _file(session: Session, drafts: list[_Draft], rules: DutyRules, now: datetime) -> None:
     """File drafts that repeat neither each other's content nor each other's key."""
     for d in drafts:
-        if d.filing.principal.role not in FILING_ROLES:
+        if d.principal.role not in FILING_ROLES:
             d.outcome = NotAllowed("only reporters and safeguarding officers file reports")
     _find_recent_repeats(
         session, [d for d in drafts if d.outcome is None], now - rules.duplicate_window
@@ -199,6 +222,7 @@ def _file(session: Session, drafts: list[_Draft], rules: DutyRules, now: datetim
             urgent=d.filing.submission.immediate_danger,
             kind=d.kind,
             ledger_entry=entry.seq,
+            filer=d.principal,
         )
 
 
@@ -287,7 +311,7 @@ def _report_row(d: _Draft, now: datetime) -> dict[str, object]:
         "reference": d.reference,
         "submitted_at": now,
         "reporter_user_id": d.user_id,
-        "reporter_agency_id": d.filing.principal.agency_id,
+        "reporter_agency_id": d.principal.agency_id,
         "force_area_id": d.areas[0] if d.areas else None,
         "local_authority_id": d.areas[1] if d.areas else None,
         "trigger": s.trigger,
@@ -334,7 +358,7 @@ def _creation(d: _Draft) -> Pending:
     where = ", ".join(r.name for r in d.routed) or "not routed: exemption recorded"
     urgent = "urgent " if d.filing.submission.immediate_danger else ""
     return Pending(
-        d.filing.principal.actor,
+        d.principal.actor,
         Action.CREATE,
         "report",
         d.reference,

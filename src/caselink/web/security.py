@@ -6,7 +6,7 @@ what that principal may then see is decided by `caselink.access.policy`, not her
 
 import hmac
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from caselink.access import sessions, tokens
 from caselink.access.principal import Principal, principal_for
@@ -129,11 +130,32 @@ def api_principal_alone(scope: str) -> Callable[..., Principal]:
     return dependency
 
 
+def api_bearer(scope: str) -> Callable[..., Awaitable[Principal | tokens.Bearer]]:
+    """As `api_principal_alone`, for a route that checks a bearer token in the transaction
+    that acts on it (filing checks a whole batch's tokens in one query): the token is handed
+    on unchecked, and the route must refuse the request if that check refuses it. A signed-in
+    browser is checked here, as ever."""
+    check_alone = api_principal_alone(scope)
+
+    async def dependency(request: Request) -> Principal | tokens.Bearer:
+        token = _bearer_token(request)
+        if token is not None:
+            return tokens.Bearer.of(token, scope)
+        return await run_in_threadpool(check_alone, request)
+
+    return dependency
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 def _api_caller(request: Request, db_session: Session, scope: str) -> Principal:
     """A bearer token with `scope`, checked afresh, or a signed-in browser."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        principal = tokens.principal_for_token(db_session, header[7:].strip())
+    token = _bearer_token(request)
+    if token is not None:
+        principal = tokens.principal_for_token(db_session, token)
         if principal is None:
             raise SignInRequired()
         request.state.user_id = principal.user_id
