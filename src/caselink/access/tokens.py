@@ -117,7 +117,7 @@ def check_bearers(
     hashes = sorted({b.token_hash for b in bearers})
     live = {
         row.token_hash: _live(row, now)
-        for row in db_session.execute(_BY_HASHES, {"token_hashes": hashes})
+        for row in db_session.connection().execute(_BY_HASHES, {"token_hashes": hashes})
     }
     checked: list[Principal | TokenRefused | ScopeRefused] = []
     for bearer in bearers:

@@ -94,9 +94,13 @@ def record_all(session: Session, pending: Sequence[Pending]) -> list[Entry]:
     if session.info.get(NO_TRANSACTION):
         # Each statement would commit on its own: an entry could be half-written.
         raise RuntimeError("the ledger is written only inside a transaction")
+    # Whatever the caller has pending is written first, not while the lock below is held; the
+    # appends then go straight to the connection (Core statements: no ORM work to do).
+    session.flush()
+    connection = session.connection()
     # Claiming the numbers is a write, so it takes the row lock (PostgreSQL) or the database
     # write lock (SQLite) at once: no other append can interleave.
-    head = session.execute(
+    head = connection.execute(
         update(_HEAD)
         .where(_HEAD.c.id == 1)
         .values(size=_HEAD.c.size + len(pending))
@@ -131,12 +135,12 @@ def record_all(session: Session, pending: Sequence[Pending]) -> list[Entry]:
     frontier = ",".join(h.hex() for h in stack)
     if session.get_bind().dialect.name == "postgresql":
         # One round trip while the head's lock is held: every other append waits for it.
-        session.execute(_APPEND_PG, _as_arrays(rows, nodes, chain.hex(), frontier))
+        connection.execute(_APPEND_PG, _as_arrays(rows, nodes, chain.hex(), frontier))
         return entries
-    session.execute(insert(_ENTRIES), rows)
+    connection.execute(insert(_ENTRIES), rows)
     if nodes:
-        session.execute(insert(_NODES), nodes)
-    session.execute(
+        connection.execute(insert(_NODES), nodes)
+    connection.execute(
         update(_HEAD).where(_HEAD.c.id == 1).values(chain_hash=chain.hex(), frontier=frontier)
     )
     return entries

@@ -202,7 +202,7 @@ def _file(session: Session, drafts: list[_Draft], rules: DutyRules, now: datetim
             for r in d.routed
         ]
     if routes:
-        session.execute(insert(_ROUTES), routes)
+        session.connection().execute(insert(_ROUTES), routes)
     for d in drafts:
         if d.filing.submission.immediate_danger:
             assert d.report_id is not None
@@ -249,7 +249,7 @@ def _find_recent_repeats(session: Session, drafts: list[_Draft], since: datetime
         "digests": sorted({d.digest for d in drafts}),
         "since": since,
     }
-    for report_id, reference, user_id, digest in session.execute(_RECENT, wanted):
+    for report_id, reference, user_id, digest in session.connection().execute(_RECENT, wanted):
         found.setdefault((user_id, digest), (report_id, reference))
     for d in drafts:
         if (d.user_id, d.digest) in found:
@@ -279,7 +279,7 @@ def _insert_reports(session: Session, drafts: list[_Draft], now: datetime) -> No
     rows = [_report_row(d, now) for d in sorted(drafts, key=lambda d: d.key or "")]
     inserted: dict[str, int] = {
         reference: report_id
-        for reference, report_id in session.execute(
+        for reference, report_id in session.connection().execute(
             statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
                 _REPORTS.c.reference, _REPORTS.c.id
             ),
@@ -291,7 +291,7 @@ def _insert_reports(session: Session, drafts: list[_Draft], now: datetime) -> No
         d.report_id = inserted.get(d.reference)
     if not lost:
         return
-    for report_id, reference, key, digest in session.execute(
+    for report_id, reference, key, digest in session.connection().execute(
         select(Report.id, Report.reference, Report.idempotency_key, Report.content_digest).where(
             Report.idempotency_key.in_(lost)
         )
@@ -351,7 +351,7 @@ def _insert_people(session: Session, drafts: list[_Draft]) -> None:
             }
             for role, p in named
         ]
-    session.execute(insert(_PEOPLE), rows)
+    session.connection().execute(insert(_PEOPLE), rows)
 
 
 def _creation(d: _Draft) -> Pending:

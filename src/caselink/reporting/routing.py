@@ -65,7 +65,7 @@ def areas_for_all(
     districts = {district_of(s.child.postcode) for s in submissions if s.child.postcode}
     known: dict[str, tuple[int, int]] = {}
     if districts:
-        for district, force_area_id, local_authority_id in session.execute(
+        for district, force_area_id, local_authority_id in session.connection().execute(
             _DISTRICTS, {"districts": sorted(districts)}
         ):
             known[district] = (force_area_id, local_authority_id)
@@ -100,7 +100,7 @@ def destinations_for_all(
     authorities = {p[1] for p in pairs if p is not None}
     first: dict[tuple[str, int], Destination] = {}
     if forces:
-        rows = session.execute(
+        rows = session.connection().execute(
             _AGENCIES, {"forces": sorted(forces), "authorities": sorted(authorities)}
         )
         for agency_id, name, kind, area_id in rows:
