@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from caselink.access.principal import Principal
@@ -28,6 +27,7 @@ from caselink.reporting.clock import utcnow
 from caselink.reporting.routing import Destination, areas_for_all, destinations_for_all
 from caselink.reporting.rules import DutyRules
 from caselink.reporting.submission import PersonNamed, Submission
+from caselink.store.bulk import insert_rows
 from caselink.store.models import Report, ReportPerson, ReportRoute
 
 FILING_ROLES = frozenset({Role.REPORTER, Role.SAFEGUARDING_OFFICER})
@@ -202,7 +202,7 @@ def _file(session: Session, drafts: list[_Draft], rules: DutyRules, now: datetim
             for r in d.routed
         ]
     if routes:
-        session.connection().execute(insert(_ROUTES), routes)
+        insert_rows(session.connection(), _ROUTES, routes)
     for d in drafts:
         if d.filing.submission.immediate_danger:
             assert d.report_id is not None
@@ -271,19 +271,18 @@ def _route(session: Session, drafts: list[_Draft]) -> None:
 def _insert_reports(session: Session, drafts: list[_Draft], now: datetime) -> None:
     if not drafts:
         return
-    # ON CONFLICT DO NOTHING: a concurrent double-submit with the same key loses the race
-    # quietly and is answered with the winner's report instead of failing. Rows go in in key
-    # order, so two batches that share keys take their locks in the same order.
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_REPORTS)
+    # Conflicts skipped: a concurrent double-submit with the same key loses the race quietly
+    # and is answered with the winner's report instead of failing. Rows go in in key order,
+    # so two batches that share keys take their locks in the same order.
     rows = [_report_row(d, now) for d in sorted(drafts, key=lambda d: d.key or "")]
     inserted: dict[str, int] = {
-        reference: report_id
-        for reference, report_id in session.connection().execute(
-            statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-                _REPORTS.c.reference, _REPORTS.c.id
-            ),
+        row.reference: row.id
+        for row in insert_rows(
+            session.connection(),
+            _REPORTS,
             rows,
+            skip_conflicts_on="idempotency_key",
+            returning=("reference", "id"),
         )
     }
     lost = {d.key: d for d in drafts if d.reference not in inserted}
@@ -351,7 +350,7 @@ def _insert_people(session: Session, drafts: list[_Draft]) -> None:
             }
             for role, p in named
         ]
-    session.connection().execute(insert(_PEOPLE), rows)
+    insert_rows(session.connection(), _PEOPLE, rows)
 
 
 def _creation(d: _Draft) -> Pending:
