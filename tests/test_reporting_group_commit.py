@@ -253,6 +253,43 @@ def test_filers_on_the_event_loop_share_batches_with_threads_and_get_their_own_r
     _intact(db, generate_private_key())
 
 
+def test_a_leader_on_the_event_loop_files_batch_after_batch_while_filers_queue(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lead does not go back through the event loop between batches: the thread that
+    filed the first batch files the ones queued behind it, so the writer is never idle
+    while filers wait."""
+    teacher = principal(db, world, "teacher")
+    line = group_commit.GroupCommit(db, DUTY)
+    sizes, release = _held_first_batch(line, monkeypatch)
+    held = line._file_together
+    threads: list[int] = []
+
+    def noted(filings: list[intake.Filing]) -> list[intake.Outcome]:
+        threads.append(threading.get_ident())
+        return held(filings)
+
+    monkeypatch.setattr(line, "_file_together", noted)
+    queued = group_commit.MOST_PER_BATCH + 6
+
+    async def main() -> list[intake.Filed]:
+        first = asyncio.create_task(line.file_soon(_filing(teacher, 0)))
+        await _until(lambda: sizes == [1])
+        rest = [
+            asyncio.create_task(line.file_soon(_filing(teacher, n))) for n in range(1, queued + 1)
+        ]
+        await _until(lambda: len(line._queue) == queued)
+        release.set()
+        return await asyncio.gather(first, *rest)
+
+    filed = _run_loop(main())
+    assert len({f.reference for f in filed}) == queued + 1
+    assert sizes == [1, group_commit.MOST_PER_BATCH, 6]
+    assert len(set(threads)) == 1, "the lead went back through the event loop"
+    assert not line._queue and not line._leading
+    assert _count(db, Report) == queued + 1
+
+
 def test_a_filer_cancelled_while_waiting_does_not_stall_the_others(
     db: Database, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -95,6 +95,9 @@ def create_app(db: Database) -> FastAPI:
         description="Child protection casework across agencies and force boundaries.",
         docs_url=None,  # Swagger UI loads from a CDN; the OpenAPI document is at /openapi.json
         redoc_url=None,
+        # caselink's own request log (operations/logs.py) is its telemetry; FastAPI's
+        # OpenTelemetry hooks would otherwise look for a provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.db = db
     app.mount("/assets", StaticFiles(directory=GOVUK), name="govuk-assets")
