@@ -8,11 +8,11 @@ only the exception's type and where it was raised (messages can quote stored val
 
 import json
 import logging
+import os
 import re
 import sys
 import time
 import traceback
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,7 +97,7 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
             given = value.decode("latin-1")
             if _GOOD_ID.fullmatch(given):
                 return given
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4's, at a tenth of its cost
 
 
 def _template(scope: Scope) -> str:
