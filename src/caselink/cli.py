@@ -268,7 +268,7 @@ def serve(
     import uvicorn
 
     from caselink.operations import logs
-    from caselink.web.app import create_app
+    from caselink.web.app import create_app, ready_to_serve
 
     settings = Settings.from_env()
     logs.configure(settings.log_format, settings.log_level)
@@ -282,7 +282,7 @@ def serve(
         raise typer.Exit(1)
     console.print(f"caselink is serving on http://{host}:{port}  (Ctrl+C to stop)")
     # uvicorn logs through our handlers (log_config=None); our middleware is the access log.
-    target = create_app(db) if workers == 1 else "caselink.web.app:app_from_env"
+    target = ready_to_serve(create_app(db)) if workers == 1 else "caselink.web.app:app_from_env"
     if workers > 1:
         db.dispose()
     uvicorn.run(
