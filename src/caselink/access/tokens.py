@@ -60,13 +60,21 @@ def issue(
 
 
 # One query, built once: this runs on every API request, so only its parameter changes.
-_BY_HASH = (
-    select(ApiToken.revoked_at, ApiToken.expires_at, ApiToken.scopes, User.active, *IDENTITY)
+_TOKENS = (
+    select(
+        ApiToken.token_hash,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.scopes,
+        User.active,
+        *IDENTITY,
+    )
     .join(User, User.id == ApiToken.user_id)
     .outerjoin(Agency, Agency.id == User.agency_id)
     .outerjoin(Area, Area.id == Agency.area_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
 )
+_BY_HASH = _TOKENS.where(ApiToken.token_hash == bindparam("token_hash"))
+_BY_HASHES = _TOKENS.where(ApiToken.token_hash.in_(bindparam("token_hashes", expanding=True)))
 
 
 def principal_for_token(
@@ -98,15 +106,6 @@ class TokenRefused(PermissionError):
 
 class ScopeRefused(PermissionError):
     """The token is live but does not allow what the request does."""
-
-
-_BY_HASHES = (
-    select(ApiToken.token_hash, *_BY_HASH.selected_columns)
-    .join(User, User.id == ApiToken.user_id)
-    .outerjoin(Agency, Agency.id == User.agency_id)
-    .outerjoin(Area, Area.id == Agency.area_id)
-    .where(ApiToken.token_hash.in_(bindparam("token_hashes", expanding=True)))
-)
 
 
 def check_bearers(
