@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from caselink.ledger.entry import Action, Actor, Entry, now
 from caselink.ledger.merkle import leaf_hash, node_hash
+from caselink.store.bulk import unnest_rows
 from caselink.store.db import NO_TRANSACTION
 from caselink.store.models import LedgerEntry, LedgerHead, LedgerNode
 
@@ -180,15 +181,9 @@ _ENTRY_COLUMNS = (
 _NODE_COLUMNS = (("height", "integer"), ("position", "bigint"), ("hash", "text"))
 
 
-def _unnest(columns: tuple[tuple[str, str], ...], prefix: str) -> str:
-    names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"CAST(:{prefix}{name} AS {kind}[])" for name, kind in columns)
-    return f"({names}) SELECT * FROM unnest({arrays})"
-
-
 _APPEND_PG = text(
-    f"WITH added_entries AS (INSERT INTO ledger_entries {_unnest(_ENTRY_COLUMNS, 'e_')}), "
-    f"added_nodes AS (INSERT INTO ledger_nodes {_unnest(_NODE_COLUMNS, 'n_')}) "
+    f"WITH added_entries AS (INSERT INTO ledger_entries {unnest_rows(_ENTRY_COLUMNS, 'e_')}), "
+    f"added_nodes AS (INSERT INTO ledger_nodes {unnest_rows(_NODE_COLUMNS, 'n_')}) "
     "UPDATE ledger_head SET chain_hash = :chain, frontier = :frontier WHERE id = 1"
 )
 

@@ -11,7 +11,7 @@ Elsewhere (SQLite) it is Core's insert, executemany.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, TextClause, insert, text
+from sqlalchemy import Connection, Row, Table, TextClause, text
 from sqlalchemy.dialects import sqlite
 
 _Key = tuple[str, tuple[str, ...], str | None, tuple[str, ...]]
@@ -41,7 +41,7 @@ def insert_rows(
             core = core.on_conflict_do_nothing(index_elements=[skip_conflicts_on])
         if returning:
             return list(connection.execute(core.returning(*(table.c[n] for n in returning)), rows))
-        connection.execute(core if skip_conflicts_on else insert(table), list(rows))
+        connection.execute(core, rows)
         return []
     key = (table.name, names, skip_conflicts_on, returning)
     statement = _STATEMENTS.get(key)
@@ -56,13 +56,19 @@ def insert_rows(
     return list(result) if returning else []
 
 
+def unnest_rows(columns: Sequence[tuple[str, str]], prefix: str = "") -> str:
+    """`(a, b) SELECT * FROM unnest(CAST(:a AS type[]), ...)`: the part of an INSERT that
+    takes its rows from one array parameter per column (named `prefix` + column)."""
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"CAST(:{prefix}{name} AS {kind}[])" for name, kind in columns)
+    return f"({names}) SELECT * FROM unnest({arrays})"
+
+
 def _array_insert(connection: Connection, table: Table, key: _Key) -> TextClause:
     _, names, skip_conflicts_on, returning = key
     dialect = connection.dialect
-    arrays = ", ".join(
-        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
-    )
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+    columns = [(name, str(table.c[name].type.compile(dialect=dialect))) for name in names]
+    sql = f"INSERT INTO {table.name} {unnest_rows(columns)}"
     if skip_conflicts_on:
         sql += f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING"
     if returning:

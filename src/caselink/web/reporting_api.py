@@ -42,6 +42,7 @@ from caselink.web.security import (
 )
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
+SUBMIT = "reports:submit"  # the scope a token needs to file
 Reference = Path(..., min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
 
 EXAMPLE = {
@@ -115,7 +116,7 @@ async def file_report(
     request: Request,
     body: dict[str, Any] = Body(..., examples=[EXAMPLE]),
     idempotency_key: str | None = Header(None, max_length=100),
-    caller: Principal | Bearer = Depends(api_bearer("reports:submit")),
+    caller: Principal | Bearer = Depends(api_bearer(SUBMIT)),
 ) -> Response:
     """File a mandatory report; the response is its receipt."""
     # async: checking the submission is quick, and the filing waits for the group commit's
@@ -151,7 +152,7 @@ async def file_report(
         return JSONResponse(await run_in_threadpool(_receipt_of, db, filed.filer, filed.reference))
 
 
-_check_now = api_principal_alone("reports:submit")
+_check_now = api_principal_alone(SUBMIT)  # the same check, made at once
 
 
 def _not_a_filer() -> JSONResponse:
