@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import principal_for
@@ -25,6 +26,7 @@ from caselink.store.models import (
     Alert,
     Case,
     CaseEntity,
+    CaseParticipant,
     LedgerEntry,
     Network,
     NetworkAlert,
@@ -274,3 +276,47 @@ def test_evaluation_finds_the_planted_networks(db: Database, tmp_path: Path) -> 
     assert result.planted_alerted >= 2  # one network in four stays inside one force
     assert result.cases.precision == 1.0 and result.cases.recall == 1.0
     assert result.persons.recall > 0.9
+
+
+def test_victims_are_never_listed_among_the_most_central_suspects(
+    db: Database, tmp_path: Path
+) -> None:
+    """On the generator's planted networks, where victims sit in many cases and would rank
+    high on raw centrality, the 'most central' list holds suspects only."""
+    from caselink.synth import generate
+
+    out = tmp_path / "synth"
+    out.mkdir()
+    generate(out, 1000, 3, lambda n: None)
+    load_directory(db, out, lambda spec, start: lambda n: None, SYSTEM)
+    networks = _detect(db)
+    assert networks
+    with db.transaction() as s:
+        victims = set(
+            s.scalars(
+                select(CaseParticipant.person_record_id).where(CaseParticipant.role == "victim")
+            )
+        )
+        suspects = set(
+            s.scalars(
+                select(CaseParticipant.person_record_id).where(CaseParticipant.role == "suspect")
+            )
+        )
+        listed = 0
+        for network in networks:
+            stored = reading.load(s, network.id)
+            assert stored is not None
+            for node in stored.central_people(count=50):
+                ids = _record_ids(s, node.key)
+                assert ids and not ids & victims, f"victim {node.label} listed as central"
+                assert ids & suspects
+                listed += 1
+    assert listed > 0
+
+
+def _record_ids(s: Session, key: str) -> set[int]:
+    """The person records behind a person node's key (a linked person or one record)."""
+    kind, _, value = key.partition(":")
+    if kind == "record":
+        return {int(value)}
+    return set(s.scalars(select(PersonRecord.id).where(PersonRecord.person_id == int(value))))

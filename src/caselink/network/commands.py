@@ -116,7 +116,7 @@ def show_command(network_id: int = typer.Argument(..., help="A network's number.
             str(stored.opened.get(c.id, "")),
         )
     console.print(cases)
-    people = Table("person", "force", "degree", "betweenness", title="Most central people")
+    people = Table("suspect", "force", "degree", "betweenness", title="Most central suspects")
     for p in stored.central_people():
         people.add_row(p.label, p.force_code or "", str(p.degree), f"{p.betweenness:.1f}")
     console.print(people)

@@ -34,7 +34,18 @@ class StoredNetwork:
         return [n for n in self.nodes if n.kind == "case" and not n.context]
 
     def central_people(self, count: int = 5) -> list[NetworkNode]:
-        people = [n for n in self.nodes if n.kind == "person" and not n.context]
+        """The most central suspects: a person who is a victim in any of the network's cases
+        is never listed, whatever their numbers (see caselink.network.summary)."""
+        ends = {"suspect_in": set[str](), "victim_in": set[str]()}
+        for e in self.edges:
+            if e.kind in ends:
+                ends[e.kind].update((e.source_key, e.target_key))
+        suspects, victims = ends["suspect_in"], ends["victim_in"]
+        people = [
+            n
+            for n in self.nodes
+            if n.kind == "person" and not n.context and n.key in suspects - victims
+        ]
         return sorted(people, key=lambda n: (-n.betweenness, -n.degree, n.label))[:count]
 
 

@@ -1,5 +1,10 @@
 """What a found network is: its cases, victims, suspects, forces, local authorities, time
-span, its most central people (the likely organisers) and the evidence edges themselves."""
+span, its most central suspects and the evidence edges themselves.
+
+Centrality is computed over suspects only: a victim is never a candidate organiser, and the
+paths that run through a victim (two men who abused the same child) do not make the victim
+"central". Victims are left out of the centrality graph altogether, so their own number of
+cases cannot push a suspect up or down either."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +39,9 @@ class Summary:
 
     @property
     def central_people(self) -> list[Centrality]:
-        people = [c for v, c in self.centrality.items() if v not in set(self.cases)]
+        """The suspects who connect most of the network; never a victim."""
+        suspects = set(self.suspects) - set(self.victims)
+        people = [c for v, c in self.centrality.items() if v in suspects]
         return sorted(people, key=lambda c: (-c.betweenness, -c.degree, c.vertex))
 
 
@@ -68,19 +75,20 @@ def summarise(graph: Graph, found: Found, ev: Evidence | None = None) -> Summary
         int(graph.edge_on.data[e]) for e in edges
     ]
     known = [d for d in dates if d]
+    victims = sorted(p for p, r in role_of.items() if "victim_in" in r)
     return Summary(
         method=found.method,
         members=members,
         context=context,
         edges=sorted(set(edges)),
         cases=cases,
-        victims=sorted(p for p, r in role_of.items() if "victim_in" in r),
+        victims=victims,
         suspects=sorted(p for p, r in role_of.items() if "suspect_in" in r),
         forces=sorted({code for v in cases if (code := graph.forces[v])}),
         authorities=sorted({la for v in cases if (la := graph.authorities[v])}),
         first_on=date.fromordinal(min(known)) if known else None,
         last_on=date.fromordinal(max(known)) if known else None,
-        centrality=_centrality(graph, members, edges, ev, kinds),
+        centrality=_centrality(graph, members, edges, ev, kinds, set(victims)),
     )
 
 
@@ -90,9 +98,11 @@ def _centrality(
     edges: list[int],
     ev: Evidence | None,
     kinds: dict[int, str],
+    victims: set[int],
 ) -> dict[int, Centrality]:
-    """Degree and betweenness of people on the network's evidence edges only."""
-    local = {v: i for i, v in enumerate(members)}
+    """Degree and betweenness of suspects (and cases) on the network's evidence edges, with
+    every victim left out of the graph."""
+    local = {v: i for i, v in enumerate(m for m in members if m not in victims)}
     pairs = {
         tuple(sorted((local[int(graph.src.data[e])], local[int(graph.dst.data[e])])))
         for e in edges
