@@ -102,6 +102,12 @@ def test_an_analyst_sees_the_evidence_and_records_a_decision(
     assert page.status_code == 200
     assert "<svg" in page.text and "dates of birth differ" in page.text
     assert "same given name" in page.text and "Kayleigh" in page.text
+    chart = page.text[page.text.index("<svg") : page.text.index("</svg>")]
+    for name in ("Starting point", "Given name", "Date of birth", "NHS number", "Match weight"):
+        assert f">{name}</text>" in chart, f"the bar for {name} is labelled in the chart"
+    assert "Nhs" not in page.text and "nhs number" not in page.text
+    assert re.search(r">[+-]\d+\.\d\d</text>", chart), "each bar shows its value"
+    assert "match weight (each point doubles the odds)" in chart, "the axis is named"
     assert not re.search(r"\sstyle=", page.text), "the CSP forbids inline styles"
     assert "style-src 'self'" in page.headers["content-security-policy"]
 

@@ -1,6 +1,7 @@
 """Pages for reviewing uncertain links: the queue, one pair with its evidence, and the
 analyst's confirm or reject. Thin: the queue, the policy and the decision do the work."""
 
+import math
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -27,9 +28,25 @@ router = APIRouter(include_in_schema=False)
 CANDIDATE_ID = Path(ge=1, le=2**31 - 1)
 
 # Waterfall geometry, in SVG user units.
-CHART_WIDTH = 640
+CHART_WIDTH = 640  # the bars' area; names sit to its left, values to each bar's right
+LABEL_WIDTH = 170
+VALUE_WIDTH = 60
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
+AXIS_HEIGHT = 44
+# What each comparison is called on the page (the model's names are identifiers).
+COMPARISON_NAMES = {
+    "prior": "Starting point",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+    "home": "Address and postcode",
+    "nhs_number": "NHS number",
+    "email": "Email",
+    "phone": "Phone",
+    "match weight": "Match weight",
+}
 
 
 @dataclass(frozen=True)
@@ -41,45 +58,78 @@ class WaterfallBar:
     y: float
     width: float
     colour: str  # a GOV.UK colour: green for, red against, blue for the prior and total
+    value_x: float  # where the bar's value is written, just past its end
+
+    @property
+    def text_y(self) -> float:
+        return self.y + BAR_HEIGHT - 5
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
 
 
 @dataclass(frozen=True)
 class Waterfall:
     bars: list[WaterfallBar]
-    height: int
+    height: int  # of the rows; the axis is drawn below them
     zero_x: float
+    ticks: list[Tick]
+    left: int = LABEL_WIDTH
+    width: int = LABEL_WIDTH + CHART_WIDTH + VALUE_WIDTH
+
+    @property
+    def full_height(self) -> int:
+        return self.height + AXIS_HEIGHT
+
+
+def comparison_name(name: str) -> str:
+    return COMPARISON_NAMES.get(name, name.replace("_", " ").capitalize())
 
 
 def waterfall(evidence: Evidence) -> Waterfall:
     """Each bar starts where the running total stands and moves it by the bar's weight;
-    the last bar is the total. Drawn as SVG shapes, so no inline style is needed."""
+    the last bar is the total. Every bar is named on its left and carries its value, and an
+    axis of match weights runs below, so the chart reads without hovering. Drawn as SVG
+    shapes, so no inline style is needed."""
     steps: list[tuple[str, str, float, float, float]] = []  # name, label, weight, from, to
     total = 0.0
     for bar in evidence.bars:
         steps.append((bar.comparison, bar.label, bar.weight, total, total + bar.weight))
         total += bar.weight
     steps.append(("match weight", "all the evidence together", total, 0.0, total))
-    low = min([0.0] + [min(a, b) for *_, a, b in steps])
-    high = max([0.0] + [max(a, b) for *_, a, b in steps])
+    low = math.floor(min([0.0] + [min(a, b) for *_, a, b in steps]))
+    high = math.ceil(max([0.0] + [max(a, b) for *_, a, b in steps]))
     scale = CHART_WIDTH / max(high - low, 1.0)
     bars = []
     for index, (name, label, weight, start, end) in enumerate(steps):
         if index == 0 or index == len(steps) - 1:
             colour = "#1d70b8"
         else:
-            colour = "#00703c" if weight > 0 else "#d4351c" if weight < 0 else "#b1b4b6"
+            colour = "#00703c" if weight > 0 else "#d4351c" if weight < 0 else "#505a5f"
+        x = LABEL_WIDTH + round((min(start, end) - low) * scale, 1)
+        width = max(round(abs(end - start) * scale, 1), 1.0)
         bars.append(
             WaterfallBar(
-                name=name.replace("_", " "),
+                name=comparison_name(name),
                 label=label,
                 weight=weight,
-                x=round((min(start, end) - low) * scale, 1),
+                x=x,
                 y=index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2,
-                width=max(round(abs(end - start) * scale, 1), 1.0),
+                width=width,
                 colour=colour,
+                value_x=x + width + 4,
             )
         )
-    return Waterfall(bars, len(steps) * ROW_HEIGHT, round(-low * scale, 1))
+    step = max(1, math.ceil((high - low) / 8))
+    ticks = [
+        Tick(LABEL_WIDTH + round((value - low) * scale, 1), f"{value:+d}" if value else "0")
+        for value in range(int(low), int(high) + 1, step)
+    ]
+    zero_x = LABEL_WIDTH + round(-low * scale, 1)
+    return Waterfall(bars, len(steps) * ROW_HEIGHT, zero_x, ticks)
 
 
 def _reviewer(current: Visit) -> Principal:
