@@ -105,3 +105,15 @@ def test_journey_public_statistics(browser: Browser, site: tuple[str, World, Dat
     check_page(small, "public statistics at 320 px")
     small.screenshot(path=shots / "2-phone.png", full_page=True)
     small.close()
+
+
+def test_the_public_start_page_leads_to_sign_in(
+    browser: Browser, site: tuple[str, World, Database]
+) -> None:
+    base, _, _ = site
+    page = browser.new_page()
+    page.goto(base + "/")
+    check_page(page, "start page")
+    page.get_by_role("button", name="Start now").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
+    page.close()
