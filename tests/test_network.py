@@ -192,7 +192,13 @@ def test_the_explanation_cites_the_rows_behind_each_step(db: Database) -> None:
         "case_entities",
         "case_participants",
     ]
-    assert all(step.citation.endswith(f"row {step.source_row_id}") for step in path.steps)
+    assert [step.citation for step in path.steps] == [
+        "the people named in case NORTH/1",
+        "the phones, vehicles and places recorded in case NORTH/1",
+        "the phones, vehicles and places recorded in case SOUTH/1",
+        "the people named in case SOUTH/1",
+    ]
+    assert [step.words for step in path.steps] == ["suspect in", "uses", "uses", "suspect in"]
     assert [n.kind for n in path.nodes] == ["case", "person", "phone", "person", "case"]
 
 

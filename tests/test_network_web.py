@@ -2,15 +2,16 @@
 drawing; everyone else is refused."""
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caselink.ledger import Actor
 from caselink.network.run import run
 from caselink.store.db import Database
-from caselink.store.models import LedgerEntry, NetworkAlert
+from caselink.store.models import Case, CaseParticipant, LedgerEntry, NetworkAlert, PersonRecord
 from caselink.web.app import create_app
 from tests.support.network import build_network_world
 from tests.support.world import World, sign_in
@@ -37,6 +38,11 @@ def _alert_id(db: Database) -> int:
         return s.scalars(select(NetworkAlert.id)).one()
 
 
+def _network_id(db: Database) -> int:
+    with db.transaction() as s:
+        return s.scalars(select(NetworkAlert.network_id)).one()
+
+
 def test_an_analyst_opens_the_alert_sees_the_paths_and_the_drawing(
     db: Database, world: World, client: TestClient
 ) -> None:
@@ -47,7 +53,10 @@ def test_an_analyst_opens_the_alert_sees_the_paths_and_the_drawing(
     page = client.get(f"/network/alerts/{alert_id}")
     assert page.status_code == 200
     assert "gave you access to its 6 cases and records" in page.text
-    assert "case_entities row" in page.text and "uses phone" in page.text
+    assert "source: the phones, vehicles and places recorded in case NORTH/1" in page.text
+    assert "case_entities" not in page.text and " row " not in page.text
+    assert "suspect_in" not in page.text and "uses_phone" not in page.text
+    assert "Most central suspects" in page.text and "likely organisers" not in page.text
     assert client.get("/cases/SOUTH/1").status_code == 200, "granted by opening the alert"
     network_id = int(page.text.split('href="/network/networks/')[1].split('"')[0])
     view = client.get(f"/network/networks/{network_id}")
@@ -58,6 +67,14 @@ def test_an_analyst_opens_the_alert_sees_the_paths_and_the_drawing(
     kinds = {n["data"]["kind"] for n in data["elements"]["nodes"]}
     assert kinds == {"case", "person", "phone", "location"}
     assert all(e["data"]["evidence"] for e in data["elements"]["edges"])
+    assert not any("_" in e["data"]["words"] for e in data["elements"]["edges"]), "in words"
+    looks = {n["data"]["label"]: n["data"] for n in data["elements"]["nodes"]}
+    assert looks["NORTH/1"]["shape"] != looks[_victim_label(db)]["shape"]
+    victim, suspect = looks[_victim_label(db)], looks[_suspect_label(db)]
+    assert (victim["what"], suspect["what"]) == ("Victim", "Suspect")
+    assert victim["shape"] != suspect["shape"] and victim["colour"] != suspect["colour"]
+    assert looks["NORTH/1"]["href"] == "/cases/NORTH/1", "granted by opening the alert"
+    assert all(n["data"]["href"] for n in data["elements"]["nodes"] if not n["data"]["context"])
     assert [t["case"] for t in data["timeline"]] == ["NORTH/1", "SOUTH/1"]
     drawing = client.get(f"/network/networks/{network_id}/drawing.svg")
     assert drawing.status_code == 200 and drawing.headers["content-type"] == "image/svg+xml"
@@ -112,3 +129,44 @@ def test_no_session_is_sent_to_sign_in(db: Database, world: World, client: TestC
     for path in ("/network/alerts", "/network/alerts/1", "/network/networks/1/graph.json"):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/sign-in")
+
+
+def _label_of(db: Database, role: str) -> str:
+    with db.transaction() as s:
+        given, family = s.execute(
+            select(PersonRecord.given_name, PersonRecord.family_name)
+            .join(CaseParticipant, CaseParticipant.person_record_id == PersonRecord.id)
+            .where(CaseParticipant.role == role)
+            .order_by(CaseParticipant.id)
+            .limit(1)
+        ).one()
+    return " ".join(p for p in (given, family) if p)
+
+
+def _victim_label(db: Database) -> str:
+    return _label_of(db, "victim")
+
+
+def _suspect_label(db: Database) -> str:
+    return _label_of(db, "suspect")
+
+
+def test_the_timeline_is_in_date_order_and_dates_are_written_out(
+    db: Database, world: World, client: TestClient
+) -> None:
+    """Cases opened out of reference order are listed by the day each was opened."""
+    with db.transaction() as s:
+        s.execute(
+            update(Case).where(Case.reference == "NORTH/1").values(opened_on=date(2017, 5, 2))
+        )
+        s.execute(
+            update(Case).where(Case.reference == "SOUTH/1").values(opened_on=date(2015, 3, 9))
+        )
+    sign_in(client, world, "analyst-n")
+    client.get(f"/network/alerts/{_alert_id(db)}")
+    network_id = _network_id(db)
+    data = client.get(f"/network/networks/{network_id}/graph.json").json()
+    assert [t["case"] for t in data["timeline"]] == ["SOUTH/1", "NORTH/1"]
+    assert [t["when"] for t in data["timeline"]] == ["9 March 2015", "2 May 2017"]
+    page = client.get(f"/network/networks/{network_id}").text
+    assert page.index("9 March 2015: case SOUTH/1") < page.index("2 May 2017: case NORTH/1")

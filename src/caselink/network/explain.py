@@ -13,6 +13,48 @@ import igraph  # type: ignore[import-untyped]
 
 from caselink.store.models import NetworkEdge, NetworkNode
 
+# What each kind of evidence edge and node is called on a page (the stored kinds are codes).
+EDGE_WORDS = {
+    "victim_in": "victim in",
+    "suspect_in": "suspect in",
+    "named_in": "named in",
+    "uses_phone": "uses",
+    "drives": "drives",
+    "lives_at": "lives at",
+    "seen_at": "seen at",
+}
+KIND_WORDS = {
+    "case": "case",
+    "person": "person",
+    "phone": "phone",
+    "vehicle": "vehicle",
+    "address": "address",
+    "location": "place",
+}
+SOURCE_WORDS = {
+    "case_participants": "the people named in case {case}",
+    "case_entities": "the phones, vehicles and places recorded in case {case}",
+}
+
+
+def edge_words(kind: str, source_key: str = "") -> str:
+    """An evidence edge in words, read from its source to its target (a case "names" a thing
+    recorded without a person; a person is "named in" a case)."""
+    if kind == "named_in" and source_key.startswith("case:"):
+        return "names"
+    return EDGE_WORDS.get(kind, kind.replace("_", " "))
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+def source_words(source_table: str, case_reference: str) -> str:
+    """Where a person checks a piece of evidence, by the reference they use (a case), not by
+    table and row."""
+    template = SOURCE_WORDS.get(source_table, "case {case}")
+    return template.format(case=case_reference)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -24,11 +66,16 @@ class Step:
     source_row_id: int
     case_id: int
     person_record_id: int | None
+    case_reference: str = ""
+
+    @property
+    def words(self) -> str:
+        return edge_words(self.kind, self.source.key)
 
     @property
     def citation(self) -> str:
-        """Where to check this step: the table and row it was read from."""
-        return f"{self.source_table} row {self.source_row_id}"
+        """Where to check this step, in the reference people use: the case it is recorded in."""
+        return source_words(self.source_table, self.case_reference or f"{self.case_id}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +113,7 @@ def paths(
         n=len(evidence), edges=[(index[e.source_key], index[e.target_key]) for e in usable]
     )
     cases = [i for i, n in enumerate(evidence) if n.kind == "case"]
+    references = {n.case_id: n.label for n in nodes if n.case_id is not None}
     by_authority = authority or {}
     candidates: list[tuple[int, int, int, list[int]]] = []
     for x, a in enumerate(cases):
@@ -90,7 +138,7 @@ def paths(
         if root(a) == root(b):
             continue
         parent[root(a)] = root(b)
-        chosen.append(_path(evidence, index, usable, a, b, epath))
+        chosen.append(_path(evidence, index, usable, a, b, epath, references))
         if len(chosen) >= limit:
             break
     return chosen
@@ -103,6 +151,7 @@ def _path(
     a: int,
     b: int,
     epath: list[int],
+    references: dict[int, str],
 ) -> Path:
     steps = []
     for e in epath:
@@ -117,6 +166,7 @@ def _path(
                 edge.source_row_id,
                 edge.case_id,
                 edge.person_record_id,
+                references.get(edge.case_id, ""),
             )
         )
     return Path(evidence[a], evidence[b], steps)

@@ -1,7 +1,7 @@
 """Reading stored networks and alerts, always through the access policy; each read of one
 network or alert is ledgered."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ from caselink.store.models import (
     NetworkEdge,
     NetworkNode,
     NetworkRun,
+    PersonRecord,
 )
 
 
@@ -28,6 +29,28 @@ class StoredNetwork:
     edges: list[NetworkEdge]
     authority: dict[int, str | None]  # case node id -> local authority code
     opened: dict[int, date]  # case node id -> the day the case was opened
+    area_names: dict[str, str] = field(default_factory=dict)  # area code -> its name
+
+    def area_name(self, code: str | None) -> str:
+        """A force area or local authority by its name; people do not read area codes."""
+        return self.area_names.get(code, code) if code else ""
+
+    def roles(self) -> dict[str, str]:
+        """Each person node's role in this network, from its edges: "suspect", "victim" (a
+        victim in any of its cases, whatever else), or "other person" (witness, named)."""
+        suspects, victims = set[str](), set[str]()
+        for e in self.edges:
+            if e.kind in ("suspect_in", "victim_in"):
+                (suspects if e.kind == "suspect_in" else victims).update(
+                    (e.source_key, e.target_key)
+                )
+        out = {}
+        for n in self.nodes:
+            if n.kind == "person":
+                out[n.key] = (
+                    "victim" if n.key in victims else "suspect" if n.key in suspects else "other"
+                )
+        return out
 
     @property
     def cases(self) -> list[NetworkNode]:
@@ -36,15 +59,11 @@ class StoredNetwork:
     def central_people(self, count: int = 5) -> list[NetworkNode]:
         """The most central suspects: a person who is a victim in any of the network's cases
         is never listed, whatever their numbers (see caselink.network.summary)."""
-        ends = {"suspect_in": set[str](), "victim_in": set[str]()}
-        for e in self.edges:
-            if e.kind in ends:
-                ends[e.kind].update((e.source_key, e.target_key))
-        suspects, victims = ends["suspect_in"], ends["victim_in"]
+        roles = self.roles()
         people = [
             n
             for n in self.nodes
-            if n.kind == "person" and not n.context and n.key in suspects - victims
+            if n.kind == "person" and not n.context and roles.get(n.key) == "suspect"
         ]
         return sorted(people, key=lambda n: (-n.betweenness, -n.degree, n.label))[:count]
 
@@ -89,13 +108,30 @@ def load(session: Session, network_id: int) -> StoredNetwork | None:
         )
     }
     in_cases = [n for n in nodes if n.case_id in cases]
+    codes = {n.force_code for n in nodes if n.force_code} | {c for c, _ in cases.values() if c}
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
     return StoredNetwork(
         network,
         nodes,
         edges,
         {n.id: cases[n.case_id][0] for n in in_cases if n.case_id is not None},
         {n.id: cases[n.case_id][1] for n in in_cases if n.case_id is not None},
+        {str(code): str(name) for code, name in names.items()},
     )
+
+
+def visible(session: Session, p: Principal, s: StoredNetwork) -> tuple[set[int], set[int]]:
+    """Which of the network's cases and person records this viewer may open, so the drawing
+    links only to what will open (everything else is drawn, unlinked)."""
+    case_ids = {n.case_id for n in s.nodes if n.case_id is not None}
+    record_ids = {e.person_record_id for e in s.edges if e.person_record_id is not None}
+    cases = set(session.scalars(select(Case.id).where(Case.id.in_(case_ids), policy.cases(p))))
+    records = set(
+        session.scalars(
+            select(PersonRecord.id).where(PersonRecord.id.in_(record_ids), policy.records(p))
+        )
+    )
+    return cases, records
 
 
 def read_network(session: Session, p: Principal, network_id: int) -> StoredNetwork | None:

@@ -89,8 +89,9 @@ def network_page(
         principal,
         current.csrf_token,
         stored=stored,
-        kinds=view.KIND_COLOUR,
+        legend=[(look.name, view.legend_icon(look)) for look in view.LOOKS.values()],
         forces=view.force_colours(stored),
+        timeline=view.timeline(stored),
     )
 
 
@@ -104,7 +105,8 @@ def network_json(
     stored = reading.read_network(db_session, principal, network_id)
     if stored is None:
         return JSONResponse({"detail": "Not found"}, status_code=404)
-    return JSONResponse(view.elements(stored))
+    cases, records = reading.visible(db_session, principal, stored)
+    return JSONResponse(view.elements(stored, cases, records))
 
 
 @router.get("/network/networks/{network_id}/drawing.svg")

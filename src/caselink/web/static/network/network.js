@@ -1,5 +1,7 @@
-// The interactive network view. Data come from the page's JSON endpoint (the CSP forbids
-// inline scripts); Cytoscape.js is served from /static/vendor (copied from npm by `make assets`).
+// The interactive network view, drawn as an analyst's link chart. Data come from the page's
+// JSON endpoint (the CSP forbids inline scripts); Cytoscape.js is served from /static/vendor
+// (copied from npm by `make assets`). Shapes and colours by kind and role come with the data
+// (caselink.network.view.LOOKS), so the page's legend and the drawing cannot disagree.
 (function () {
   'use strict'
   var container = document.getElementById('network-graph')
@@ -16,6 +18,19 @@
     return true
   }
 
+  // What was selected, in words, with a link to open it where the viewer may.
+  function show (text, href, linkText) {
+    selected.textContent = text
+    if (href) {
+      var link = document.createElement('a')
+      link.className = 'govuk-link'
+      link.href = href
+      link.textContent = linkText
+      selected.appendChild(document.createTextNode(' '))
+      selected.appendChild(link)
+    }
+  }
+
   fetch(container.getAttribute('data-graph-url'), { credentials: 'same-origin' })
     .then(function (response) {
       if (!response.ok) throw new Error('The network could not be loaded (' + response.status + ')')
@@ -25,12 +40,16 @@
       var cy = window.cytoscape({
         container: container,
         elements: data.elements,
-        layout: { name: 'cose', animate: false, randomize: false, nodeRepulsion: 8000 },
+        // Labels are part of each node's size in the layout, so they do not fall on each other.
+        layout: { name: 'cose', animate: false, randomize: false, nodeDimensionsIncludeLabels: true, nodeRepulsion: 20000, idealEdgeLength: 90, padding: 30 },
+        minZoom: 0.3,
+        maxZoom: 3,
         style: [
-          { selector: 'node', style: { 'background-color': 'data(colour)', 'border-color': 'data(outline)', 'border-width': 3, label: 'data(label)', 'font-size': 9, width: 18, height: 18 } },
-          { selector: 'node[kind = "case"]', style: { shape: 'round-rectangle', width: 28, height: 20 } },
+          { selector: 'node', style: { shape: 'data(shape)', 'background-color': 'data(colour)', 'border-color': 'data(outline)', 'border-width': 3, label: 'data(label)', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4, 'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 2, 'text-wrap': 'ellipsis', 'text-max-width': 140, width: 22, height: 22 } },
+          { selector: 'node[kind = "case"]', style: { width: 34, height: 22, 'font-weight': 'bold' } },
           { selector: 'node[?context]', style: { 'border-style': 'dashed', opacity: 0.6 } },
-          { selector: 'edge', style: { width: 1.5, 'line-color': '#b1b4b6', 'curve-style': 'bezier', label: 'data(kind)', 'font-size': 7, color: '#505a5f' } },
+          { selector: 'node[href]', style: { cursor: 'pointer' } },
+          { selector: 'edge', style: { width: 1.5, 'line-color': '#b1b4b6', 'curve-style': 'bezier', label: 'data(words)', 'font-size': 9, color: '#505a5f', 'text-rotation': 'autorotate', 'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 1 } },
           { selector: '.caselink-hidden', style: { display: 'none' } },
           { selector: ':selected', style: { 'border-color': '#ffdd00', 'line-color': '#ffdd00', 'border-width': 5 } }
         ]
@@ -54,16 +73,18 @@
 
       cy.on('tap', 'node', function (event) {
         var d = event.target.data()
-        selected.textContent = d.kind + ': ' + d.label + (d.force ? ' (force ' + d.force + ')' : '') +
-          (d.on ? ', opened ' + d.on : '') + '; degree ' + d.degree + ', betweenness ' + d.betweenness +
-          (d.context ? '; a common place, not evidence' : '')
+        show(d.what + ': ' + d.label + (d.force ? ', ' + d.force : '') +
+          (d.when ? ', opened ' + d.when : '') + '. Connected to ' + d.degree + ' things in this network' +
+          (d.context ? '; a common place, not evidence.' : '.'),
+        d.href, d.kind === 'case' ? 'Open the case' : (d.kind === 'person' ? 'Open the record' : 'Open the case it is recorded in'))
       })
       cy.on('tap', 'edge', function (event) {
         var d = event.target.data()
-        selected.textContent = d.kind.replace('_', ' ') + ' in case ' + d.case + (d.on ? ' on ' + d.on : '') +
-          '; source: ' + d.evidence
+        var source = cy.getElementById(d.source).data('label')
+        var target = cy.getElementById(d.target).data('label')
+        show(source + ' ' + d.words + ' ' + target + (d.when ? ', ' + d.when : '') + '. Source: ' + d.evidence + '.')
       })
       filter()
     })
-    .catch(function (error) { selected.textContent = error.message })
+    .catch(function (error) { show(error.message) })
 })()
