@@ -78,3 +78,27 @@ def test_only_oversight_may_read_the_ledger_pages(db: Database, world: World) ->
         sign_in(officer, world, "officer-n")
         assert officer.get("/oversight/access").status_code == 403
         assert officer.get("/oversight/history?actor=inspector").status_code == 403
+
+
+def test_history_is_found_by_the_case_reference_and_shows_references(
+    db: Database, world: World, inspector: TestClient
+) -> None:
+    """The reads of a case are ledgered by its row number; oversight asks by its reference
+    and reads the answer by reference, never "case 122"."""
+    with _client(db) as officer:
+        sign_in(officer, world, "officer-n")
+        for _ in range(3):
+            assert officer.get("/cases/NORTH/1").status_code == 200
+    page = inspector.get("/oversight/history?object_type=case&object_id=NORTH/1")
+    assert page.status_code == 200
+    assert page.text.count(">read<") == 3, "every read of the case, found by its reference"
+    assert page.text.count(">case NORTH/1<") >= 3
+    assert f">case {world.cases['NORTH/1']}<" not in page.text
+    by_number = inspector.get(
+        f"/oversight/history?object_type=case&object_id={world.cases['NORTH/1']}"
+    )
+    assert by_number.text.count(">read<") == 3
+    person = inspector.get("/oversight/history?actor=officer-n")
+    assert ">case NORTH/1<" in person.text
+    nothing = inspector.get("/oversight/history?object_type=case&object_id=NORTH/404")
+    assert "Nothing recorded" in nothing.text

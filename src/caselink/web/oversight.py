@@ -8,6 +8,7 @@ from starlette.responses import Response
 from caselink.access.principal import Principal
 from caselink.domain import Role
 from caselink.ledger import history, record_read, unusual
+from caselink.oversight import references
 from caselink.web.security import Forbidden, Transaction, Visit, signed_in, visit
 from caselink.web.templating import render
 
@@ -36,7 +37,7 @@ def object_history(
         entries = history.by_actor(db_session, actor.strip().lower())
         record_read(db_session, principal.actor, "access_history", actor.strip())
     elif object_id.strip():
-        entries = history.of_object(db_session, object_type.strip(), object_id.strip())
+        entries = references.entries_about(db_session, object_type.strip(), object_id.strip())
         record_read(
             db_session,
             principal.actor,
@@ -49,6 +50,8 @@ def object_history(
         principal,
         current.csrf_token,
         entries=entries,
+        labels=references.labels(db_session, entries),
+        kinds=references.KINDS,
         object_type=object_type,
         object_id=object_id,
         actor=actor,
