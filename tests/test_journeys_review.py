@@ -130,4 +130,18 @@ def test_journey_case_reviewer_imports_and_works_the_queue(
     )
     check_page(page, "re-import on a phone")
     page.screenshot(path=shots / "9-reimport-phone.png", full_page=True)
+    # The queue, the progress and their references at 320 and 375 px: rows stack, nothing
+    # scrolls sideways, and a reference is never broken across lines.
+    for width in (320, 375):
+        page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        for path, label in (("/review", "queue"), ("/review/progress", "progress")):
+            page.goto(base + path)
+            check_page(page, f"{label} at {width} px")
+        page.goto(base + "/review")
+        reference = page.locator("#queue tbody a").first
+        box, line = reference.bounding_box(), reference.evaluate(
+            "a => parseFloat(getComputedStyle(a).lineHeight)"
+        )
+        assert box is not None and box["height"] < 1.5 * line, "the reference stays on one line"
+    page.screenshot(path=shots / "10-queue-phone.png", full_page=True)
     page.close()
