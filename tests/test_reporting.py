@@ -252,3 +252,53 @@ def test_a_receipt_carries_a_proof_that_checks_out_and_catches_tampering(
     assert verdict.intact, verdict.findings
     with db.transaction() as s:
         assert check_state(s) == []
+
+
+def test_the_inbox_puts_urgent_first_then_the_longest_overdue_then_the_oldest(
+    db: Database, world: World
+) -> None:
+    """Fifteen older reports waiting for information do not bury one whose acknowledgement
+    is two days overdue: it comes straight after the urgent report."""
+    teacher, officer = principal(db, world, "teacher"), principal(db, world, "officer-n")
+    start = NOW - timedelta(days=20)
+    waiting = []
+    with db.transaction() as s:
+        for i in range(15):
+            filed = intake.file_report(
+                s,
+                teacher,
+                checked(what_happened=f"Report {i} of a series."),
+                DUTY,
+                None,
+                now=start + timedelta(hours=i),
+            )
+            report = s.get(Report, filed.report_id)
+            assert report is not None
+            actions.acknowledge(s, officer, report, now=start + timedelta(hours=i, minutes=5))
+            actions.request_information(s, officer, report, "Which class?", now=start)
+            waiting.append(filed.reference)
+        overdue = intake.file_report(
+            s,
+            teacher,
+            checked(what_happened="Told by the child at lunch."),
+            DUTY,
+            None,
+            now=NOW - timedelta(days=3),
+        )
+        urgent = intake.file_report(
+            s,
+            teacher,
+            checked(what_happened="Danger now.", immediate_danger="yes"),
+            DUTY,
+            None,
+            now=NOW,
+        )
+    with db.transaction() as s:
+        rows, total = inbox.inbox(s, officer, now=NOW + timedelta(hours=1))
+    order = [r.reference for r in rows]
+    assert total == 17
+    assert order[0] == urgent.reference
+    assert order[1] == overdue.reference, (
+        f"the overdue report sat at place {order.index(overdue.reference) + 1}"
+    )
+    assert order[2:] == waiting, "then the oldest first"

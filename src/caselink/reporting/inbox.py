@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.domain import Role
 from caselink.ledger import record_read
-from caselink.reporting.clock import aware, describe
+from caselink.reporting.clock import aware, describe, utcnow
 from caselink.store.models import (
     Agency,
     Case,
@@ -246,23 +246,55 @@ def _views(session: Session, reports: list[Report]) -> list[ReportView]:
 
 
 def inbox(
-    session: Session, p: Principal, page: int = 1, show_closed: bool = False
+    session: Session,
+    p: Principal,
+    page: int = 1,
+    show_closed: bool = False,
+    now: datetime | None = None,
 ) -> tuple[list[ReportView], int]:
-    """Reports routed to the officer's agency (oversight: the national triage queue), oldest
-    unacknowledged first, so the clock that is closest to running out is at the top."""
+    """Reports routed to the officer's agency (oversight: the national triage queue) in the
+    order the page promises: urgent first, then those whose acknowledgement is overdue, the
+    longest overdue first, then the rest oldest first, so the clock closest to running out
+    (or longest run out) is at the top whatever else the inbox holds."""
+    now = now or utcnow()
+    mine: ColumnElement[bool]
     if p.role == Role.OVERSIGHT_OFFICER:
-        mine = select(ReportRoute.report_id).where(ReportRoute.agency_id.is_(None))
+        mine = ReportRoute.agency_id.is_(None)
     elif p.role == Role.SAFEGUARDING_OFFICER and p.agency_id is not None:
-        mine = select(ReportRoute.report_id).where(ReportRoute.agency_id == p.agency_id)
+        mine = ReportRoute.agency_id == p.agency_id
     else:
         return [], 0
-    query = select(Report).where(Report.id.in_(mine), policy.reports(p))
+    acknowledged = (
+        select(ReportAction.id)
+        .where(ReportAction.route_id == ReportRoute.id, ReportAction.kind == "acknowledge")
+        .exists()
+    )
+    # One row per report: its route to this agency, and when that route's clock ran out if
+    # it has (unacknowledged and past due); the earliest such moment is the longest overdue.
+    routes = (
+        select(
+            ReportRoute.report_id,
+            func.min(
+                case((and_(~acknowledged, ReportRoute.due_at < now), ReportRoute.due_at))
+            ).label("overdue_since"),
+        )
+        .where(mine)
+        .group_by(ReportRoute.report_id)
+        .subquery()
+    )
+    query = select(Report).join(routes, routes.c.report_id == Report.id).where(policy.reports(p))
     if not show_closed:
         closed = select(ReportAction.report_id).where(ReportAction.kind.in_(CLOSED_KINDS))
         query = query.where(Report.id.not_in(closed))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(Report.urgent.desc(), Report.submitted_at)
+        query.order_by(
+            Report.urgent.desc(),
+            routes.c.overdue_since.is_(None),  # overdue (false) before the rest (true)
+            routes.c.overdue_since,
+            Report.submitted_at,
+            Report.id,
+        )
         .limit(PAGE_SIZE)
         .offset((max(page, 1) - 1) * PAGE_SIZE)
     ).all()

@@ -228,7 +228,8 @@ def inbox_page(
             "Reports whose child's area could not be worked out. Send each to the right police "
             "force or local authority."
             if triage
-            else "Reports sent to your agency. Urgent reports and the oldest come first."
+            else "Reports sent to your agency. Urgent reports come first, then those whose "
+            "acknowledgement is overdue (the longest overdue first), then the oldest."
         ),
         rows=rows,
         total=total,
