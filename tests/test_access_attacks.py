@@ -1,5 +1,6 @@
 """Trying to see what one should not: other agencies' IDs, tokens, injection, break-glass."""
 
+import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -44,6 +45,26 @@ def _token(
     return {"Authorization": f"Bearer {token}"}
 
 
+def _minted_before_scopes_followed_roles(
+    db: Database, world: World, username: str, scopes: set[str]
+) -> dict[str, str]:
+    """A token with scopes its role cannot use, as one issued before that was refused: the
+    policy must still show its holder nothing."""
+    token = tokens.PREFIX + "old-" + username
+    with db.transaction() as s:
+        s.add(
+            ApiToken(
+                user_id=world.users[username],
+                name="old",
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                scopes=" ".join(sorted(scopes)),
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
+    return {"Authorization": f"Bearer {token}"}
+
+
 ALL = {"cases:read", "records:read", "export"}
 
 
@@ -80,7 +101,9 @@ def test_roles_without_casework_see_no_cases(
     app_client: TestClient, world: World, db: Database
 ) -> None:
     for username in ("teacher", "admin"):
-        headers = _token(db, world, username, ALL)
+        with pytest.raises(ValueError, match="scopes"):
+            _token(db, world, username, ALL)  # these roles are not offered case scopes now
+        headers = _minted_before_scopes_followed_roles(db, world, username, ALL)
         assert app_client.get("/api/cases", headers=headers).json()["total"] == 0
         assert app_client.get("/api/cases/NORTH/1", headers=headers).status_code == 404
 
@@ -205,42 +228,6 @@ def test_every_read_of_a_case_is_ledgered(
     assert sorted(reads) == sorted(
         [("inspector", str(world.cases["SOUTH/1"])), ("inspector", str(world.cases["NORTH/1"]))]
     )
-
-
-def test_admin_invites_and_the_invitee_enrols(
-    app_client: TestClient, world: World, db: Database
-) -> None:
-    import pyotp
-
-    sign_in(app_client, world, "admin")
-    page = app_client.get("/admin/users")
-    invited = app_client.post(
-        "/admin/users",
-        data={
-            "username": "new.officer",
-            "display_name": "New Officer",
-            "email": "new@example.org",
-            "role": "safeguarding_officer",
-            "agency": "POL-N",
-            "csrf_token": csrf_from(page.text),
-        },
-    )
-    assert invited.status_code == 200
-    link = invited.text.split('id="invitation-link">')[1].split("<")[0]
-    enrol = TestClient(app_client.app, base_url="https://testserver", follow_redirects=False)
-    form = enrol.get(link.replace("https://testserver", ""))
-    secret = form.text.split("<code>")[1].split("</code>")[0]
-    done = enrol.post(
-        link.replace("https://testserver", ""),
-        data={
-            "password": "a long new password",
-            "confirm": "a long new password",
-            "code": pyotp.TOTP(secret).now(),
-            "csrf_token": csrf_from(form.text),
-        },
-    )
-    assert "Your account is ready" in done.text
-    assert enrol.get(link.replace("https://testserver", "")).status_code == 404, "one use only"
 
 
 def test_only_administrators_manage_users(app_client: TestClient, world: World) -> None:
