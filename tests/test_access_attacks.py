@@ -1,6 +1,5 @@
 """Trying to see what one should not: other agencies' IDs, tokens, injection, break-glass."""
 
-import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from caselink.store.db import Database
 from caselink.store.models import Alert, ApiToken, Case, LedgerEntry, User
 from caselink.web.app import create_app
 from tests.support.ledger import tamper
-from tests.support.world import World, build, csrf_from, sign_in
+from tests.support.world import World, build, csrf_from, raw_token, sign_in
 
 
 @pytest.fixture
@@ -42,26 +41,6 @@ def _token(
         user = s.get(User, world.users[username])
         assert user is not None
         token = tokens.issue(s, principal_for(s, user), "test", scopes, lifetime)
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _minted_before_scopes_followed_roles(
-    db: Database, world: World, username: str, scopes: set[str]
-) -> dict[str, str]:
-    """A token with scopes its role cannot use, as one issued before that was refused: the
-    policy must still show its holder nothing."""
-    token = tokens.PREFIX + "old-" + username
-    with db.transaction() as s:
-        s.add(
-            ApiToken(
-                user_id=world.users[username],
-                name="old",
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                scopes=" ".join(sorted(scopes)),
-                created_at=utcnow(),
-                expires_at=utcnow() + timedelta(days=1),
-            )
-        )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -103,7 +82,7 @@ def test_roles_without_casework_see_no_cases(
     for username in ("teacher", "admin"):
         with pytest.raises(ValueError, match="scopes"):
             _token(db, world, username, ALL)  # these roles are not offered case scopes now
-        headers = _minted_before_scopes_followed_roles(db, world, username, ALL)
+        headers = raw_token(db, world.users[username], ALL)
         assert app_client.get("/api/cases", headers=headers).json()["total"] == 0
         assert app_client.get("/api/cases/NORTH/1", headers=headers).status_code == 404
 

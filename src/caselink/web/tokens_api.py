@@ -3,6 +3,7 @@ suspects its token leaked, say). Any live token of yours, or your signed-in brow
 the CSRF header, may do either; nobody reaches another person's tokens."""
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
@@ -13,11 +14,22 @@ from starlette.responses import Response
 
 from caselink.access import tokens
 from caselink.access.principal import Principal
+from caselink.access.sessions import aware
 from caselink.store.models import ApiToken
 from caselink.web.security import Transaction, api_principal
 
 router = APIRouter(prefix="/api", tags=["tokens"])
 _caller = api_principal(None)
+
+
+class Detail(BaseModel):
+    detail: str
+
+
+SIGN_IN: dict[int | str, dict[str, Any]] = {
+    401: {"model": Detail, "description": "No valid token or session"},
+    403: {"model": Detail, "description": "A cookie write without the X-CSRF-Token header"},
+}
 
 
 class TokenOut(BaseModel):
@@ -29,7 +41,7 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
 
 
-@router.get("/tokens", response_model=list[TokenOut])
+@router.get("/tokens", response_model=list[TokenOut], responses=SIGN_IN)
 def list_tokens(
     p: Principal = Depends(_caller), db_session: Session = Transaction
 ) -> list[TokenOut]:
@@ -42,15 +54,20 @@ def list_tokens(
             id=r.id,
             name=r.name,
             scopes=r.scopes.split(),
-            created_at=r.created_at,
-            expires_at=r.expires_at,
-            revoked_at=r.revoked_at,
+            created_at=aware(r.created_at),  # SQLite hands back naive UTC datetimes
+            expires_at=aware(r.expires_at),
+            revoked_at=aware(r.revoked_at) if r.revoked_at else None,
         )
         for r in rows
     ]
 
 
-@router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**SIGN_IN, 404: {"model": Detail, "description": "No live token of yours"}},
+)
 def revoke_token(
     token_id: int = Path(ge=1, le=2**31 - 1),
     p: Principal = Depends(_caller),
