@@ -53,7 +53,7 @@ def revoke(
     every: bool = typer.Option(False, "--all", help="Revoke every live token of the user."),
 ) -> None:
     """Revoke a token at once: the next request with it is refused."""
-    if (token_id is None) == (not every) or (token_id is not None and every):
+    if (token_id is None) != every:  # exactly one of the two
         errors.print("Give either --id N or --all.")
         raise typer.Exit(2)
     db = Database(Settings.from_env().database_url)
