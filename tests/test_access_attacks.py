@@ -14,7 +14,7 @@ from caselink.store.db import Database
 from caselink.store.models import Alert, ApiToken, Case, LedgerEntry, User
 from caselink.web.app import create_app
 from tests.support.ledger import tamper
-from tests.support.world import World, build, csrf_from, sign_in
+from tests.support.world import World, build, csrf_from, raw_token, sign_in
 
 
 @pytest.fixture
@@ -80,7 +80,9 @@ def test_roles_without_casework_see_no_cases(
     app_client: TestClient, world: World, db: Database
 ) -> None:
     for username in ("teacher", "admin"):
-        headers = _token(db, world, username, ALL)
+        with pytest.raises(ValueError, match="scopes"):
+            _token(db, world, username, ALL)  # these roles are not offered case scopes now
+        headers = raw_token(db, world.users[username], ALL)
         assert app_client.get("/api/cases", headers=headers).json()["total"] == 0
         assert app_client.get("/api/cases/NORTH/1", headers=headers).status_code == 404
 
@@ -205,42 +207,6 @@ def test_every_read_of_a_case_is_ledgered(
     assert sorted(reads) == sorted(
         [("inspector", str(world.cases["SOUTH/1"])), ("inspector", str(world.cases["NORTH/1"]))]
     )
-
-
-def test_admin_invites_and_the_invitee_enrols(
-    app_client: TestClient, world: World, db: Database
-) -> None:
-    import pyotp
-
-    sign_in(app_client, world, "admin")
-    page = app_client.get("/admin/users")
-    invited = app_client.post(
-        "/admin/users",
-        data={
-            "username": "new.officer",
-            "display_name": "New Officer",
-            "email": "new@example.org",
-            "role": "safeguarding_officer",
-            "agency": "POL-N",
-            "csrf_token": csrf_from(page.text),
-        },
-    )
-    assert invited.status_code == 200
-    link = invited.text.split('id="invitation-link">')[1].split("<")[0]
-    enrol = TestClient(app_client.app, base_url="https://testserver", follow_redirects=False)
-    form = enrol.get(link.replace("https://testserver", ""))
-    secret = form.text.split("<code>")[1].split("</code>")[0]
-    done = enrol.post(
-        link.replace("https://testserver", ""),
-        data={
-            "password": "a long new password",
-            "confirm": "a long new password",
-            "code": pyotp.TOTP(secret).now(),
-            "csrf_token": csrf_from(form.text),
-        },
-    )
-    assert "Your account is ready" in done.text
-    assert enrol.get(link.replace("https://testserver", "")).status_code == 404, "one use only"
 
 
 def test_only_administrators_manage_users(app_client: TestClient, world: World) -> None:

@@ -24,9 +24,9 @@ def _operations(db: Database) -> tuple[list[object], str]:
     with db.transaction() as s:
         user = s.get(User, world.users["inspector"])
         assert user is not None
-        token = tokens.issue(
-            s, principal_for(s, user), "schemathesis", set(tokens.SCOPES), tokens.MAX_LIFETIME
-        )
+        # Every scope the inspector's role can be issued.
+        scopes = set(tokens.usable_scopes(principal_for(s, user)))
+        token = tokens.issue(s, principal_for(s, user), "schemathesis", scopes, tokens.MAX_LIFETIME)
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(db))
     return [result.ok() for result in schema.get_all_operations()], token
 

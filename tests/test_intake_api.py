@@ -26,7 +26,7 @@ from caselink.store.db import Database
 from caselink.store.models import ApiToken, LedgerEntry, Report, User
 from caselink.web.app import create_app
 from tests.support.reporting import checked, reporting_world, valid
-from tests.support.world import World, sign_in
+from tests.support.world import World, csrf_from, raw_token, sign_in
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_a_stranger_is_refused_before_being_told_what_is_wrong_with_a_report(
     bad = valid(learned_on=date.today().isoformat(), child__postcode="nowhere")
     stranger = {"Authorization": "Bearer clk_not-a-token"}
     assert client.post("/api/reports", json=bad, headers=stranger).status_code == 401
-    analyst = _token(db, world, "analyst-n", {"reports:submit"})
+    analyst = raw_token(db, world.users["analyst-n"], {"reports:submit"})
     assert client.post("/api/reports", json=bad, headers=analyst).status_code == 403
     assert _stored(db) == (0, 0)
 
@@ -158,7 +158,11 @@ def test_a_signed_in_browser_may_file_through_the_api_and_a_stranger_may_not(
     body = valid(learned_on=date.today().isoformat())
     assert client.post("/api/reports", json=body).status_code == 401
     sign_in(client, world, "teacher")
-    filed = client.post("/api/reports", json=body)
+    # With the session cookie a write needs the session's CSRF token, as a form does.
+    assert client.post("/api/reports", json=body).status_code == 403
+    assert _stored(db) == (0, 0)
+    csrf = csrf_from(client.get("/home").text)
+    filed = client.post("/api/reports", json=body, headers={"X-CSRF-Token": csrf})
     assert filed.status_code == 201, filed.text
     assert filed.json()["ledger_entry"] is not None
     assert _stored(db) == (1, 1)

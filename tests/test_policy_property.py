@@ -7,9 +7,11 @@ checked is printed (run with -s to see it).
 """
 
 import csv
+import hashlib
 import io
 import itertools
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,13 +29,13 @@ from sqlalchemy.orm import Session
 
 from caselink.access import sessions, tokens
 from caselink.access.accounts import create_user
-from caselink.access.principal import principal_for
 from caselink.domain import Role
 from caselink.ledger import Actor
 from caselink.store.db import Database
 from caselink.store.models import (
     AccessGrant,
     Agency,
+    ApiToken,
     Area,
     Case,
     CaseAssignment,
@@ -254,11 +256,20 @@ def _build(db: Database, plan: Plan) -> tuple[list[int], list[int], list[str], l
             s.flush()
             live = s.get(UserSession, sessions.token_hash(token))
             assert live is not None
-            sessions.second_factor_passed(live)
-            cookies.append(token)
-            api_tokens.append(
-                tokens.issue(s, principal_for(s, user), "p", set(tokens.SCOPES), timedelta(days=1))
+            cookies.append(sessions.second_factor_passed(s, live))
+            # Every scope, whatever the role could be issued: the policy alone must hold.
+            api_token = tokens.PREFIX + secrets.token_urlsafe(32)
+            s.add(
+                ApiToken(
+                    user_id=user.id,
+                    name="p",
+                    token_hash=hashlib.sha256(api_token.encode()).hexdigest(),
+                    scopes=" ".join(sorted(tokens.SCOPES)),
+                    created_at=sessions.utcnow(),
+                    expires_at=sessions.utcnow() + timedelta(days=1),
+                )
             )
+            api_tokens.append(api_token)
         now = sessions.utcnow()
         for u, c in plan.assignments:
             s.add(CaseAssignment(case_id=case_ids[c], user_id=_user_id(s, u)))

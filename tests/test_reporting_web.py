@@ -14,7 +14,7 @@ from caselink.store.db import Database
 from caselink.store.models import Alert, LedgerEntry, Report, User
 from caselink.web.app import create_app
 from tests.support.reporting import reporting_world, valid
-from tests.support.world import World, csrf_from, sign_in
+from tests.support.world import World, csrf_from, raw_token, sign_in
 
 FORM = {
     "reporter_role": "teacher",
@@ -189,7 +189,7 @@ def test_the_api_refuses_wrong_scopes_roles_and_any_edit(
     body = valid(learned_on=date.today().isoformat())
     read_only = _token(db, world, "teacher", {"reports:read"})
     assert client.post("/api/reports", json=body, headers=read_only).status_code == 403
-    analyst = _token(db, world, "analyst-n", {"reports:submit"})
+    analyst = raw_token(db, world.users["analyst-n"], {"reports:submit"})
     assert client.post("/api/reports", json=body, headers=analyst).status_code == 403
     assert client.post("/api/reports", json=body).status_code == 401
     filer = _token(db, world, "teacher", {"reports:submit", "reports:read"})

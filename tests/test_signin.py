@@ -66,7 +66,7 @@ def test_session_cookie_flags(client: TestClient, world: World) -> None:
         data={"username": "officer-n", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
     )
     cookie = done.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
 
 
 def test_wrong_password_names_no_account(client: TestClient, world: World) -> None:

@@ -19,7 +19,7 @@ from caselink.store.models import LedgerEntry, ReviewRequest, ReviewRequestStep,
 from caselink.survivors import updates, victims_code
 from caselink.web.app import create_app
 from tests.support.survivors import NFA_REASON, SECRETS_OF_OTHERS, PortalWorld, build_portal
-from tests.support.world import World, csrf_from, sign_in
+from tests.support.world import World, csrf_from, raw_token, sign_in
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_a_survivor_never_sees_anybody_else_on_any_route(
     other_ref = asked.json()["reference"]
     sign_in(client, world, "survivor")
     mine = _ask(client, "I want it looked at again.")
-    token = _token(db, world, "survivor", set(tokens.SCOPES))
+    token = raw_token(db, world.users["survivor"], set(tokens.SCOPES))
     shown = [
         client.get("/my-case").text,
         client.get(f"/my-case?requested={mine}").text,
@@ -146,7 +146,7 @@ def test_another_case_or_request_by_url_is_refused_and_ledgered(
     assert client.get(f"/my-case/reviews/{mine}").status_code == 404
     assert client.get("/cases/NORTH/1").status_code == 404
     assert client.get(f"/records/{world.records['N-VICTIM']}").status_code == 404
-    token = _token(db, world, "survivor-s", set(tokens.SCOPES))
+    token = raw_token(db, world.users["survivor-s"], set(tokens.SCOPES))
     assert client.get(f"/api/my-case/reviews/{mine}", headers=token).status_code == 404
     assert client.get("/api/cases/NORTH/1", headers=token).status_code == 404
     attempts = _attempts(db, "survivor-s")
@@ -171,7 +171,7 @@ def test_survivors_cannot_act_on_a_request(
         )
         assert refused.status_code == 403
     assert client.get("/right-to-review").status_code == 403
-    token = _token(db, world, "survivor-2", set(tokens.SCOPES))
+    token = raw_token(db, world.users["survivor-2"], set(tokens.SCOPES))
     body = {"outcome": "overturned", "reason": "mine now"}
     assert (
         client.post(f"/api/right-to-review/{mine}/decide", json=body, headers=token).status_code
@@ -209,7 +209,7 @@ def test_only_an_independent_senior_officer_of_the_force_decides(
         client.post(f"/api/right-to-review/{mine}/decide", json=body, headers=oversight).status_code
         == 403
     )
-    social = _token(db, world, "social-n", {"reviews:work"})
+    social = raw_token(db, world.users["social-n"], {"reviews:work"})
     assert client.get("/api/right-to-review", headers=social).status_code == 403
     # No token, no session: refused.
     assert client.post(f"/api/right-to-review/{mine}/decide", json=body).status_code == 401

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from caselink.access import commands as access_commands
 from caselink.config import ConfigError, Settings
 from caselink.ledger import Actor, signing
 from caselink.ledger import commands as ledger_commands
@@ -43,6 +44,7 @@ app.add_typer(survivor_commands.app, name="survivors")
 app.add_typer(report_commands.app, name="report")
 app.add_typer(oversight_commands.app, name="oversight")
 app.add_typer(statistics_commands.app, name="statistics")
+app.add_typer(access_commands.app, name="tokens")
 app.add_typer(operations_commands.app)  # config check, backup, restore
 app.command("worker")(report_commands.worker)
 console = Console()
@@ -268,7 +270,7 @@ def serve(
     import uvicorn
 
     from caselink.operations import logs
-    from caselink.web.app import create_app, ready_to_serve
+    from caselink.web.app import create_app, proxy_options, ready_to_serve
 
     settings = Settings.from_env()
     logs.configure(settings.log_format, settings.log_level)
@@ -294,4 +296,5 @@ def serve(
         log_level="warning",
         log_config=None,
         access_log=False,
+        **proxy_options(settings.trusted_proxies),  # type: ignore[arg-type]
     )

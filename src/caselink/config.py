@@ -6,6 +6,7 @@ variable, what is wrong with it and a value that would work. `caselink config ch
 prints the effective configuration with secrets hidden.
 """
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -82,6 +83,19 @@ def _address(value: str) -> str:
     if "@" not in address:
         raise ValueError("is not a mail address")
     return value
+
+
+def _proxies(value: str) -> tuple[str, ...]:
+    """Addresses or networks of the reverse proxies in front of caselink, comma-separated."""
+    proxies = tuple(part.strip() for part in value.split(",") if part.strip())
+    for proxy in proxies:
+        if proxy == "*":
+            raise ValueError("cannot be *: any client could then choose its own address")
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(f"has {proxy!r}, which is not an IP address or network") from None
+    return proxies
 
 
 def _boolean(value: str) -> bool:
@@ -221,6 +235,14 @@ VARIABLES: tuple[Variable, ...] = (
         _boolean,
     ),
     Variable(
+        "CASELINK_TRUSTED_PROXIES",
+        None,
+        "10.0.4.10,10.0.4.11",
+        "reverse proxies whose X-Forwarded-For is believed (default: none, not even "
+        "loopback); the sign-in throttle counts failures by the client address",
+        _proxies,
+    ),
+    Variable(
         "CASELINK_LOG_FORMAT",
         "text",
         "json",
@@ -259,6 +281,8 @@ class Settings:
     kept_checkpoints: Path | None = None
     log_format: str = "text"
     log_level: str = "info"
+    # Reverse proxies whose X-Forwarded-For names the client; nobody else's is believed.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -273,6 +297,7 @@ class Settings:
             kept_checkpoints=_optional_path(values["CASELINK_KEPT_CHECKPOINTS"]),
             log_format=str(values["CASELINK_LOG_FORMAT"]),
             log_level=str(values["CASELINK_LOG_LEVEL"]),
+            trusted_proxies=_optional_proxies(values["CASELINK_TRUSTED_PROXIES"]),
         )
 
     def pool(self, processes: int | None = None) -> Pool:
@@ -288,6 +313,10 @@ class Settings:
 
 def _optional_int(value: object) -> int | None:
     return None if value is None else int(str(value))
+
+
+def _optional_proxies(value: object) -> tuple[str, ...]:
+    return () if value is None else tuple(str(p) for p in value)  # type: ignore[attr-defined]
 
 
 def _optional_path(value: object) -> Path | None:

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from caselink.store.db import Database
-from caselink.web.app import create_app
+from caselink.web.app import create_app, proxy_options
 from tests.support.world import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,11 +35,18 @@ def chromium_or_skip() -> str:
 
 
 @contextmanager
-def served(db: Database) -> Iterator[str]:
+def served(db: Database, trusted_proxies: tuple[str, ...] = ()) -> Iterator[str]:
+    """The app served as `caselink serve` serves it (the same proxy settings)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(db),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        **proxy_options(trusted_proxies),  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -185,3 +185,30 @@ def sign_in(client: TestClient, world: World, username: str) -> TestClient:
     )
     assert finished.status_code == 303, finished.text
     return client
+
+
+def raw_token(db: Database, user_id: int, scopes: set[str]) -> dict[str, str]:
+    """Bearer headers for a token stored directly, with scopes its owner's role could not
+    be issued today (as tokens minted before scopes followed roles): every route must still
+    refuse whatever the role may not do."""
+    import hashlib
+    import secrets
+    from datetime import timedelta
+
+    from caselink.access import tokens
+    from caselink.access.sessions import utcnow
+    from caselink.store.models import ApiToken
+
+    token = tokens.PREFIX + secrets.token_urlsafe(32)
+    with db.transaction() as s:
+        s.add(
+            ApiToken(
+                user_id=user_id,
+                name="minted before scopes followed roles",
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                scopes=" ".join(sorted(scopes)),
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
+    return {"Authorization": f"Bearer {token}"}

@@ -3,7 +3,9 @@ Passwords are kept only as argon2id hashes."""
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -11,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caselink.access import throttle, totp
+from caselink.access.sessions import utcnow
+from caselink.access.usernames import normal_username
 from caselink.domain import Role
 from caselink.ledger import Action, Actor, digest, record
 from caselink.store.models import Agency, User
@@ -19,6 +23,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 # Verified against when the username is unknown, so timing does not reveal which exist.
 _DECOY = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 12
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 def hash_password(password: str) -> str:
@@ -48,15 +53,17 @@ def create_user(
     agency: Agency | None,
     by: Actor,
     totp_secret: str | None = None,
+    active: bool = True,
 ) -> User:
     user = User(
-        username=username.lower(),
+        username=normal_username(username),
         display_name=display_name,
         email=email,
         role=role.value,
         agency_id=agency.id if agency else None,
         password_hash=hash_password(password),
         totp_secret=totp_secret,
+        active=active,
     )
     session.add(user)
     session.flush()
@@ -73,7 +80,7 @@ def create_user(
 
 
 def find_user(session: Session, username: str) -> User | None:
-    return session.scalar(select(User).where(User.username == username.strip().lower()))
+    return session.scalar(select(User).where(User.username == normal_username(username)))
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class PasswordCheck:
 
 def check_password(session: Session, username: str, password: str, client: str) -> PasswordCheck:
     """First step of sign-in. Every attempt is kept; too many failures lock the account."""
+    username = normal_username(username)
     refusal = throttle.refusal(session, username, client)
     if refusal:
         return PasswordCheck(None, refusal)
@@ -142,12 +150,17 @@ def change_role(session: Session, user: User, role: Role, by: Actor, reason: str
 
 
 def set_active(session: Session, user: User, active: bool, by: Actor, reason: str) -> None:
-    from caselink.access import sessions
+    """Enable or disable an account. Disabling ends every session, revokes every API token
+    and voids any open invitation, all in this transaction: nothing it held keeps working."""
+    from caselink.access import sessions, tokens
 
     before = _account_digest(user)
     user.active = active
     if not active:
         sessions.end_all(session, user.id)
+        tokens.revoke_all(session, user.id, by, "account disabled")
+        user.enrolment_hash = None
+        user.enrolment_expires_at = None
     record(
         session,
         by,
@@ -157,6 +170,45 @@ def set_active(session: Session, user: User, active: bool, by: Actor, reason: st
         reason=reason,
         before=before,
         after=_account_digest(user),
+    )
+
+
+def send_invitation(
+    session: Session, user: User, enrol_link: Callable[[str], str], by: Actor
+) -> None:
+    """Open a one-time invitation and mail its set-up link to the invitee, and only to them:
+    whoever holds the link sets the password and sees the authenticator secret, so the
+    administrator who invited them is never shown it. The mail goes through the outbox, in
+    this transaction."""
+    from caselink.reporting.notices import queue_mail
+
+    code, code_hash = enrolment_code()
+    now = utcnow()
+    user.enrolment_hash = code_hash
+    user.enrolment_expires_at = now + INVITATION_LIFETIME
+    body = (
+        f"Hello {user.display_name},\n\n"
+        f"An account has been made for you on caselink (username {user.username}). "
+        f"Set your password and your authenticator app here, within "
+        f"{INVITATION_LIFETIME.days} days:\n\n{enrol_link(code)}\n\n"
+        "The link works once. If you did not expect this message, tell your "
+        "organisation's information security team and do not use the link.\n"
+    )
+    queue_mail(
+        session,
+        f"invitation:{code_hash[:16]}",
+        user.email,
+        "Set up your caselink account",
+        body,
+        now,
+    )
+    record(
+        session,
+        by,
+        Action.CHANGE,
+        "user",
+        user.id,
+        reason=f"invitation sent to {user.username}'s mail address",
     )
 
 

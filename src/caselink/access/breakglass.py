@@ -3,6 +3,7 @@
 The grant is ledgered with its reason, and an alert goes at once to the user's supervisor
 and to every oversight officer, so an exception is never quiet."""
 
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import insert, select
@@ -19,8 +20,23 @@ DURATION = timedelta(hours=1)
 MIN_REASON = 20
 
 
+# Line breaks and tabs are allowed in a typed reason; every other control character and
+# every format character (zero-width spaces and joiners, direction overrides) is refused:
+# they show as nothing, so twenty of them would be a reason nobody can read.
+_TYPED = frozenset("\n\r\t")
+
+
+def visible_length(text: str) -> int:
+    """How many characters of `text` a reader sees: letters, digits, punctuation and
+    symbols, with one space between words (however many, or of whatever kind, were typed)."""
+    words = " ".join(text.split())
+    return sum(1 for c in words if c == " " or unicodedata.category(c)[0] in "LMNPS")
+
+
 def reason_problem(reason: str) -> str | None:
-    if len(reason.strip()) < MIN_REASON:
+    if any(unicodedata.category(c) in ("Cc", "Cf") and c not in _TYPED for c in reason):
+        return "The reason contains invisible or control characters: type it again without them"
+    if visible_length(reason) < MIN_REASON:
         return f"Explain why you need this case, in at least {MIN_REASON} characters"
     return None
 

@@ -54,10 +54,28 @@ def find(db_session: Session, token: str, now: datetime | None = None) -> UserSe
     return found
 
 
-def second_factor_passed(found: UserSession, now: datetime | None = None) -> None:
-    found.second_factor_at = now or utcnow()
-    # A new CSRF token once fully signed in, so a token seen before sign-in is worthless.
-    found.csrf_token = secrets.token_urlsafe(32)
+def second_factor_passed(
+    db_session: Session, found: UserSession, now: datetime | None = None
+) -> str:
+    """The second factor is accepted: the half-signed-in session ends and a new one, with a
+    new token and a new CSRF token, takes its place; returns the new token. A token planted
+    in the browser before sign-in (session fixation), or seen then, is worthless after it.
+    The new session keeps the old one's start, so the absolute timeout still counts from
+    the password."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    found.revoked_at = now
+    db_session.add(
+        UserSession(
+            id=token_hash(token),
+            user_id=found.user_id,
+            created_at=found.created_at,
+            last_seen_at=now,
+            second_factor_at=now,
+            csrf_token=secrets.token_urlsafe(32),
+        )
+    )
+    return token
 
 
 def end(db_session: Session, found: UserSession) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from caselink.access.sessions import utcnow
+from caselink.access.usernames import normal_username
 from caselink.store.models import LoginAttempt
 
 WINDOW = timedelta(minutes=15)
@@ -28,12 +29,12 @@ def refusal(
     # A success clears the account's earlier failures (but not the client's).
     last_success = db_session.scalar(
         select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == username.lower(),
+            LoginAttempt.username == normal_username(username),
             LoginAttempt.succeeded.is_(True),
             LoginAttempt.stage == "code",
         )
     )
-    account_failures = failures.where(LoginAttempt.username == username.lower())
+    account_failures = failures.where(LoginAttempt.username == normal_username(username))
     if last_success is not None:
         account_failures = account_failures.where(LoginAttempt.at > last_success)
     by_account = db_session.scalar(account_failures)
@@ -46,7 +47,7 @@ def refusal(
 def note(db_session: Session, username: str, client: str, succeeded: bool, stage: str) -> None:
     db_session.execute(
         insert(LoginAttempt).values(
-            username=username.lower(),
+            username=normal_username(username),
             client=client,
             at=utcnow(),
             succeeded=succeeded,

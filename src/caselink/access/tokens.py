@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from caselink.access.principal import IDENTITY, Principal, principal_from_row
 from caselink.access.sessions import utcnow
-from caselink.ledger import Action, record
+from caselink.domain import AgencyKind, Role
+from caselink.ledger import Action, Actor, record
 from caselink.store.models import Agency, ApiToken, Area, User
 
 SCOPES = {
@@ -25,6 +26,22 @@ SCOPES = {
     "my-case": "follow your own case and ask for a review (survivors)",
     "reviews:work": "acknowledge and decide requests for a review (police)",
 }
+# What each role can use a token for: the scopes whose routes its role passes (see the
+# policy and the API's routes). Offering more would mint tokens that only look powerful.
+_READ_CASES = {"cases:read", "records:read", "export"}
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.REPORTER: frozenset({"reports:submit", "reports:read"}),
+    Role.SAFEGUARDING_OFFICER: frozenset(
+        _READ_CASES | {"reports:submit", "reports:read", "reports:work", "reviews:work"}
+    ),
+    Role.ANALYST: frozenset(_READ_CASES),
+    Role.CASE_REVIEWER: frozenset(_READ_CASES),
+    Role.OVERSIGHT_OFFICER: frozenset(
+        _READ_CASES | {"reports:read", "reports:work", "reviews:work"}
+    ),
+    Role.SURVIVOR: frozenset({"my-case"}),
+    Role.ADMINISTRATOR: frozenset(),
+}
 MAX_LIFETIME = timedelta(days=90)
 PREFIX = "clk_"
 
@@ -33,12 +50,22 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def usable_scopes(owner: Principal) -> dict[str, str]:
+    """The scopes `owner` may put on a token, with what each allows, in SCOPES' order."""
+    usable = set(ROLE_SCOPES[owner.role])
+    if owner.role == Role.SAFEGUARDING_OFFICER and owner.agency_kind != AgencyKind.POLICE_FORCE:
+        usable.discard("reviews:work")  # requests for a review are the police's to work
+    return {scope: label for scope, label in SCOPES.items() if scope in usable}
+
+
 def issue(
     db_session: Session, owner: Principal, name: str, scopes: set[str], lifetime: timedelta
 ) -> str:
-    unknown = scopes - SCOPES.keys()
-    if unknown or not scopes:
-        raise ValueError(f"scopes: choose from {', '.join(SCOPES)}")
+    usable = usable_scopes(owner)
+    if not usable:
+        raise ValueError("scopes: your role has no use for an API token")
+    if not scopes or scopes - usable.keys():
+        raise ValueError(f"scopes: choose from {', '.join(usable)}")
     if not timedelta(0) < lifetime <= MAX_LIFETIME:
         raise ValueError(f"expiry: a token lasts at most {MAX_LIFETIME.days} days")
     token = PREFIX + secrets.token_urlsafe(32)
@@ -57,6 +84,29 @@ def issue(
         db_session, owner.actor, Action.CREATE, "api_token", row.id, reason=f"{name}: {row.scopes}"
     )
     return token
+
+
+def revoke(db_session: Session, owner: Principal, token_id: int, by: Actor | None = None) -> bool:
+    """Revoke one of `owner`'s own tokens at once (by them, or by an operator `by`); False
+    if it is not theirs or already revoked. Ledgered in the same transaction."""
+    row = db_session.get(ApiToken, token_id)
+    if row is None or row.user_id != owner.user_id or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    record(db_session, by or owner.actor, Action.CHANGE, "api_token", row.id, reason="revoked")
+    return True
+
+
+def revoke_all(db_session: Session, user_id: int, by: Actor, reason: str) -> int:
+    """Revoke every live token of a user (signed out everywhere, or disabled), each ledgered."""
+    live = db_session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for row in live:
+        row.revoked_at = now
+        record(db_session, by, Action.CHANGE, "api_token", row.id, reason=f"revoked: {reason}")
+    return len(live)
 
 
 # One query, built once: this runs on every API request, so only its parameter changes.

@@ -61,6 +61,8 @@ APPEND_ONLY_TABLES = (
     "ledger_checkpoints",
     "login_attempts",
     "access_grants",
+    "role_requests",
+    "role_decisions",
     "alerts",
     "review_scores",
     "review_outcomes",
@@ -159,6 +161,38 @@ class User(Base):
             name="role",
         ),
     )
+
+
+class RoleRequest(Base):
+    """An administrator's request to give a user a role that reads case data (or the
+    administrator role): it takes effect only when a different administrator approves it
+    (a RoleDecision). Kind "invitation": a new account, sent its set-up link on approval;
+    kind "change": an existing account, which keeps its old role until then. Append-only."""
+
+    __tablename__ = "role_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("kind IN ('invitation', 'change')", name="kind"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+    )
+
+
+class RoleDecision(Base):
+    """A second administrator's approval or refusal of a RoleRequest: one per request (the
+    unique request_id), never by the requester. Append-only."""
+
+    __tablename__ = "role_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("role_requests.id"), unique=True)
+    approved: Mapped[bool]
+    decided_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Import(Base):

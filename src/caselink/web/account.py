@@ -1,5 +1,8 @@
-"""Your account: API tokens and signing out everywhere; and administrators' user management."""
+"""Your account: API tokens and signing out everywhere; and administrators' user management,
+where a role that reads case data is granted only with a second administrator's approval
+(see `caselink.access.approvals`)."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -8,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access import accounts, tokens
+from caselink.access import accounts, approvals, tokens
 from caselink.access.principal import Principal
 from caselink.access.sessions import utcnow
+from caselink.access.usernames import normal_username
 from caselink.domain import Role
 from caselink.ledger import record_read
 from caselink.store.models import Agency, ApiToken, User
@@ -25,7 +29,6 @@ from caselink.web.security import (
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-INVITATION_LIFETIME = timedelta(days=7)
 
 
 def _account_page(request: Request, current: Visit, db_session: Session, **extra: Any) -> Response:
@@ -41,7 +44,8 @@ def _account_page(request: Request, current: Visit, db_session: Session, **extra
         principal,
         current.csrf_token,
         tokens=mine,
-        scopes=tokens.SCOPES,
+        scopes=tokens.usable_scopes(principal),
+        now=utcnow(),
         **extra,
     )
 
@@ -81,6 +85,26 @@ def new_token(
     return _account_page(request, current, db_session, new_token=token)
 
 
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    token_id: int = Path(ge=1, le=2**31 - 1),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Transaction,
+) -> Response:
+    principal = signed_in(current)
+    check_csrf(current, csrf_token)
+    if not tokens.revoke(db_session, principal, token_id):
+        return _account_page(
+            request,
+            current,
+            db_session,
+            errors={"token": "That token is not yours, or is already revoked"},
+        )
+    return _account_page(request, current, db_session, revoked=True)
+
+
 def _admin(current: Visit) -> Principal:
     principal = signed_in(current)
     if principal.role != Role.ADMINISTRATOR:
@@ -95,12 +119,15 @@ def _users_page(
         select(User, Agency.code).outerjoin(Agency).order_by(User.username)
     ).all()
     agencies = db_session.scalars(select(Agency).order_by(Agency.name)).all()
+    waiting = approvals.pending(db_session)
     return render(
         request,
         "admin_users.html",
         current.principal,
         current.csrf_token,
         users=users,
+        pending=waiting,
+        pending_users={p.user.id for p in waiting},
         agencies=agencies,
         roles=list(Role),
         status_code=status_code,
@@ -131,7 +158,7 @@ def invite(
     admin = _admin(current)
     check_csrf(current, csrf_token)
     errors = {}
-    username = username.strip().lower()
+    username = normal_username(username)
     if not username.replace(".", "").replace("-", "").isalnum() or not 3 <= len(username) <= 100:
         errors["username"] = "Enter a username of 3 to 100 letters, digits, dots or hyphens"
     elif accounts.find_user(db_session, username):
@@ -154,7 +181,7 @@ def invite(
             status_code=400,
             form={"username": username, "display_name": display_name, "email": email},
         )
-    code, code_hash = accounts.enrolment_code()
+    second = approvals.needs_second(Role(role))
     user = accounts.create_user(
         db_session,
         username,
@@ -164,11 +191,19 @@ def invite(
         accounts.unusable_password(),
         chosen,
         admin.actor,
+        active=not second,  # an account waiting for approval cannot be used, or mailed
     )
-    user.enrolment_hash = code_hash
-    user.enrolment_expires_at = utcnow() + INVITATION_LIFETIME
-    link = str(request.url_for("enrol_page", code=code))
-    return _users_page(request, current, db_session, invited=(username, link))
+    if second:
+        approvals.request(
+            db_session, user, Role(role), "invitation", admin, f"invited by {admin.username}"
+        )
+        return _users_page(request, current, db_session, waiting=username)
+    accounts.send_invitation(db_session, user, _enrol_link(request), admin.actor)
+    return _users_page(request, current, db_session, invited=(username, user.email))
+
+
+def _enrol_link(request: Request) -> Callable[[str], str]:
+    return lambda code: str(request.url_for("enrol_page", code=code))
 
 
 @router.post("/admin/users/{user_id}")
@@ -182,24 +217,75 @@ def change(
     current: Visit = Depends(visit),
     db_session: Session = Transaction,
 ) -> Response:
-    by = _admin(current).actor
+    admin = _admin(current)
+    by = admin.actor
     check_csrf(current, csrf_token)
     user = db_session.get(User, user_id)
     if user is None:
         return _users_page(
             request, current, db_session, status_code=404, errors={"user": "There is no such user"}
         )
+
+    def refused(problem: str) -> Response:
+        return _users_page(
+            request, current, db_session, status_code=400, errors={f"reason-{user_id}": problem}
+        )
+
     if not reason.strip():
+        return refused("Give a reason for the change")
+    new_role = Role(role) if role in {r.value for r in Role} and role != user.role else None
+    if new_role is not None and user.id == admin.user_id:
+        return refused("You cannot change your own role: ask another administrator")
+    enable = active in ("yes", "no") and (active == "yes") != user.active
+    if enable and active == "yes" and (problem := approvals.enabling_problem(db_session, user.id)):
+        return refused(f"You cannot enable {user.username}: {problem[0].lower()}{problem[1:]}")
+    waiting = False
+    if new_role is not None and approvals.needs_second(new_role):
+        try:
+            approvals.request(db_session, user, new_role, "change", admin, reason.strip())
+        except approvals.RoleRefused as problem:
+            return refused(str(problem))
+        waiting = True
+    elif new_role is not None:
+        accounts.change_role(db_session, user, new_role, by, reason.strip())
+    if enable:
+        accounts.set_active(db_session, user, active == "yes", by, reason.strip())
+    record_read(db_session, by, "user", user.id, reason="administration")
+    if waiting:
+        return _users_page(request, current, db_session, waiting=user.username)
+    return _users_page(request, current, db_session, changed=user.username)
+
+
+@router.post("/admin/role-requests/{request_id}")
+def decide(
+    request: Request,
+    request_id: int = Path(ge=1, le=2**31 - 1),
+    decision: str = Form(""),
+    csrf_token: str = Form(""),
+    current: Visit = Depends(visit),
+    db_session: Session = Transaction,
+) -> Response:
+    admin = _admin(current)
+    check_csrf(current, csrf_token)
+    if decision not in ("approve", "refuse"):
         return _users_page(
             request,
             current,
             db_session,
             status_code=400,
-            errors={f"reason-{user_id}": "Give a reason for the change"},
+            errors={f"decision-{request_id}": "Choose whether to approve or refuse the request"},
         )
-    if role and role in {r.value for r in Role} and role != user.role:
-        accounts.change_role(db_session, user, Role(role), by, reason.strip())
-    if active in ("yes", "no") and (active == "yes") != user.active:
-        accounts.set_active(db_session, user, active == "yes", by, reason.strip())
-    record_read(db_session, by, "user", user.id, reason="administration")
-    return _users_page(request, current, db_session, changed=user.username)
+    try:
+        decided = approvals.decide(
+            db_session, request_id, decision == "approve", admin, _enrol_link(request)
+        )
+    except approvals.RoleRefused as problem:
+        return _users_page(
+            request,
+            current,
+            db_session,
+            status_code=400,
+            errors={f"decision-{request_id}": str(problem)},
+        )
+    outcome = "approved" if decision == "approve" else "refused"
+    return _users_page(request, current, db_session, decided=(decided.user.username, outcome))

@@ -31,6 +31,7 @@ from caselink.web import (
     statistics,
     survivors,
     survivors_api,
+    tokens_api,
 )
 from caselink.web.errors import handle_errors
 from caselink.web.security import SECURE, BadCsrf, Forbidden, SignInRequired
@@ -123,6 +124,7 @@ def create_app(db: Database) -> FastAPI:
         survivors_api,
         comparison,
         statistics,
+        tokens_api,
     )
     for module in routers:
         app.include_router(module.router)
@@ -140,6 +142,14 @@ def app_from_env() -> FastAPI:
     settings = Settings.from_env()
     logs.configure(settings.log_format, settings.log_level)
     return ready_to_serve(create_app(Database(settings.database_url, settings.pool())))
+
+
+def proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, object]:
+    """uvicorn's settings for X-Forwarded-For: believed only from CASELINK_TRUSTED_PROXIES.
+    uvicorn's own default believes it from any loopback client, so a client on the same
+    host (or behind a proxy that passes the header on) could choose a fresh address for
+    every guess and never meet the sign-in throttle."""
+    return {"proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": list(trusted_proxies)}
 
 
 def ready_to_serve(app: FastAPI) -> FastAPI:
@@ -186,6 +196,9 @@ def _handle_refusals(app: FastAPI) -> None:
 
     @app.exception_handler(BadCsrf)
     async def bad_csrf(request: Request, _: Exception) -> Response:
+        if _is_api(request):
+            detail = "A write with the session cookie needs the X-CSRF-Token header"
+            return JSONResponse({"detail": detail}, status_code=403)
         return render(
             request,
             "message.html",

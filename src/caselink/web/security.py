@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from caselink.access import sessions, tokens
 from caselink.access.principal import Principal, principal_for
@@ -25,6 +26,26 @@ COOKIE = "caselink_session"
 # Browsers treat http://127.0.0.1 and localhost as secure, so Secure cookies work in the
 # demo too; set CASELINK_COOKIE_SECURE=false only for a plain-http host name.
 SECURE = os.environ.get("CASELINK_COOKIE_SECURE", "true").lower() != "false"
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    """The session cookie: never readable by script, only over HTTPS, and SameSite=Strict,
+    so no request started on another site carries it (a link from elsewhere lands signed
+    out, which is the price of that)."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        secure=SECURE,
+        samesite="strict",
+        max_age=int(sessions.ABSOLUTE_TIMEOUT.total_seconds()),
+    )
+
+
+# An API write made with the session cookie (not a bearer token) must carry this header with
+# the session's CSRF token, as a form carries its field.
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class SignInRequired(Exception):
@@ -109,8 +130,9 @@ def check_csrf(current: Visit, submitted: str | None) -> None:
         raise BadCsrf()
 
 
-def api_principal(scope: str) -> Callable[..., Principal]:
-    """A dependency for API routes: a bearer token with `scope`, or a signed-in browser."""
+def api_principal(scope: str | None) -> Callable[..., Principal]:
+    """A dependency for API routes: a bearer token with `scope` (None: any live token of
+    the caller's), or a signed-in browser (with the CSRF header on a write)."""
 
     def dependency(request: Request, db_session: Session = Transaction) -> Principal:
         return _api_caller(request, db_session, scope)
@@ -151,7 +173,7 @@ def _bearer_token(request: Request) -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def _api_caller(request: Request, db_session: Session, scope: str) -> Principal:
+def _api_caller(request: Request, db_session: Session, scope: str | None) -> Principal:
     """A bearer token with `scope`, checked afresh, or a signed-in browser."""
     token = _bearer_token(request)
     if token is not None:
@@ -159,10 +181,16 @@ def _api_caller(request: Request, db_session: Session, scope: str) -> Principal:
         if principal is None:
             raise SignInRequired()
         request.state.user_id = principal.user_id
-        if not principal.allows(scope):
+        if scope is not None and not principal.allows(scope):
             raise Forbidden()
         return principal
-    return signed_in(visit(request, db_session))
+    current = visit(request, db_session)
+    principal = signed_in(current)
+    if request.method not in SAFE_METHODS:
+        # A browser sends the cookie with a request another site started; only a page of
+        # ours can read the session's CSRF token to send it back in this header.
+        check_csrf(current, request.headers.get(CSRF_HEADER))
+    return principal
 
 
 def client_of(request: Request) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access import accounts, sessions, totp
+from caselink.access import accounts, sessions, tokens, totp
 from caselink.access.sessions import utcnow
 from caselink.ledger import Action, Actor, record
 from caselink.store.models import Alert, User
@@ -23,6 +23,7 @@ from caselink.web.security import (
     Visit,
     check_csrf,
     client_of,
+    set_session_cookie,
     signed_in,
     visit,
 )
@@ -86,14 +87,7 @@ def sign_in(
             token = sessions.start(db_session, result.user.id)
             target = "/sign-in/code" + (f"?next={quote(next)}" if next else "")
             response = RedirectResponse(target, status_code=303)
-            response.set_cookie(
-                COOKIE,
-                token,
-                httponly=True,
-                secure=SECURE,
-                samesite="lax",
-                max_age=int(sessions.ABSOLUTE_TIMEOUT.total_seconds()),
-            )
+            set_session_cookie(response, token)
             return response
         errors["username"] = result.problem or "Enter a correct username and password"
     return render(
@@ -141,8 +135,10 @@ def code(
             errors={"code": problem},
             status_code=400,
         )
-    sessions.second_factor_passed(current.session)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    token = sessions.second_factor_passed(db_session, current.session)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(response, token)
+    return response
 
 
 @router.post("/sign-out")
@@ -176,13 +172,14 @@ def sign_out_everywhere(
     principal = signed_in(current)
     check_csrf(current, csrf_token)
     ended = sessions.end_all(db_session, principal.user_id)
+    revoked = tokens.revoke_all(db_session, principal.user_id, principal.actor, "signed out")
     record(
         db_session,
         principal.actor,
         Action.LOGOUT,
         "user",
         principal.user_id,
-        reason=f"signed out everywhere ({ended} sessions)",
+        reason=f"signed out everywhere ({ended} sessions, {revoked} API tokens)",
     )
     response = RedirectResponse("/signed-out", status_code=303)
     response.delete_cookie(COOKIE)
@@ -220,7 +217,8 @@ def _invited(db_session: Session, code: str) -> User | None:
     user = db_session.scalar(
         select(User).where(User.enrolment_hash == hashlib.sha256(code.encode()).hexdigest())
     )
-    if user is None or user.enrolment_expires_at is None:
+    # A disabled account's invitation is void (disabling clears it too; this is the belt).
+    if user is None or not user.active or user.enrolment_expires_at is None:
         return None
     expires = sessions.aware(user.enrolment_expires_at)
     return user if expires > utcnow() else None
