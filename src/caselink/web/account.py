@@ -8,28 +8,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access import accounts, tokens
-from caselink.access.principal import Principal
+from caselink.access import accounts, policy, tokens
 from caselink.access.sessions import utcnow
 from caselink.domain import Role
 from caselink.ledger import record_read
 from caselink.store.models import Agency, ApiToken, User
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+SIGNED_IN = Depends(require(policy.SIGNED_IN))
+ADMIN = Depends(require(policy.MANAGE_USERS))
 INVITATION_LIFETIME = timedelta(days=7)
 
 
-def _account_page(request: Request, current: Visit, db_session: Session, **extra: Any) -> Response:
-    principal = signed_in(current)
+def _account_page(
+    request: Request, current: Allowed, db_session: Session, **extra: Any
+) -> Response:
+    principal = current.principal
     mine = db_session.scalars(
         select(ApiToken)
         .where(ApiToken.user_id == principal.user_id)
@@ -48,7 +45,7 @@ def _account_page(request: Request, current: Visit, db_session: Session, **extra
 
 @router.get("/account")
 def account(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = SIGNED_IN, db_session: Session = Transaction
 ) -> Response:
     return _account_page(request, current, db_session)
 
@@ -60,10 +57,10 @@ def new_token(
     days: int = Form(30),
     scope: list[str] = Form([]),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = SIGNED_IN,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
     errors = {}
     if not name.strip() or len(name) > 100:
@@ -79,13 +76,6 @@ def new_token(
     except ValueError as error:
         return _account_page(request, current, db_session, errors={"scope": str(error)})
     return _account_page(request, current, db_session, new_token=token)
-
-
-def _admin(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if principal.role != Role.ADMINISTRATOR:
-        raise Forbidden()
-    return principal
 
 
 def _users_page(
@@ -110,9 +100,8 @@ def _users_page(
 
 @router.get("/admin/users")
 def users(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = ADMIN, db_session: Session = Transaction
 ) -> Response:
-    _admin(current)
     return _users_page(request, current, db_session)
 
 
@@ -125,10 +114,10 @@ def invite(
     role: str = Form(""),
     agency: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = ADMIN,
     db_session: Session = Transaction,
 ) -> Response:
-    admin = _admin(current)
+    admin = current.principal
     check_csrf(current, csrf_token)
     errors = {}
     username = username.strip().lower()
@@ -179,10 +168,10 @@ def change(
     active: str = Form(""),
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = ADMIN,
     db_session: Session = Transaction,
 ) -> Response:
-    by = _admin(current).actor
+    by = current.principal.actor
     check_csrf(current, csrf_token)
     user = db_session.get(User, user_id)
     if user is None:
