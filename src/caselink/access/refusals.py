@@ -7,7 +7,7 @@ the object exists, so that "not found" for a real object and for a made-up one t
 path (a lookup, an existence check, one ledger append) and cannot be told apart by timing.
 """
 
-from typing import Any, TypeVarTuple, Unpack
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Row, Select
 from sqlalchemy.orm import Session
@@ -42,9 +42,9 @@ def find_or_refuse(
     p: Principal,
     object_type: str,
     key: str | int,
-    visible: Select[Unpack[Columns]],
+    visible: Select[*Columns],
     exists: Select[Any],
-) -> Row[Unpack[Columns]]:
+) -> Row[*Columns]:
     """The first row of `visible` (a query that carries the policy's condition), or Refused.
 
     `exists` finds the object whatever the policy (one column: the id to ledger it by). A
