@@ -126,16 +126,16 @@ def _declared(app: FastAPI) -> dict[tuple[str, str], policy.Permission]:
     missing: list[str] = []
     for route in _every_route(app):
         if isinstance(route, APIRoute):
-            found = _permissions(route)
+            found, methods = _permissions(route), sorted(route.methods or ())
             if len(found) != 1:
-                missing.append(f"{sorted(route.methods)} {route.path}: {len(found)} permissions")
+                missing.append(f"{methods} {route.path}: {len(found)} permissions")
                 continue
-            for method in route.methods:
+            for method in methods:
                 declared[(method, route.path_format)] = found[0]
         elif isinstance(route, Mount) and isinstance(
-            getattr(route.app, "permission", None), policy.Permission
+            mounted := getattr(route.app, "permission", None), policy.Permission
         ):
-            declared[("GET", route.path)] = route.app.permission  # type: ignore[union-attr]
+            declared[("GET", route.path)] = mounted
         else:
             missing.append(f"{type(route).__name__} {getattr(route, 'path', route)}")
     assert missing == [], "routes without exactly one declared permission:\n" + "\n".join(missing)
