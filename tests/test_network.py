@@ -202,7 +202,9 @@ def test_the_explanation_cites_the_rows_behind_each_step(db: Database) -> None:
     assert [n.kind for n in path.nodes] == ["case", "person", "phone", "person", "case"]
 
 
-def test_opening_an_alert_grants_exactly_its_records_once_and_ledgers_it(db: Database) -> None:
+def test_taking_access_from_an_alert_grants_exactly_its_records_once_and_ledgers_it(
+    db: Database,
+) -> None:
     world = build_network_world(db)
     _detect(db)
     now = datetime.now(UTC)
@@ -211,12 +213,15 @@ def test_opening_an_alert_grants_exactly_its_records_once_and_ledgers_it(db: Dat
         south = world.cases["SOUTH/1"]
         assert s.scalar(select(Case.id).where(Case.id == south, policy.cases(analyst))) is None
         alert_id = s.scalars(select(NetworkAlert.id)).one()
-        opened = alerts.open_alert(s, analyst, alert_id, Thresholds(), now)
+        opened = alerts.open_alert(s, analyst, alert_id, now)  # reading grants nothing
+        assert opened.access_until is None
+        assert s.scalar(select(func.count()).select_from(AccessGrant)) == 0
+        granted = alerts.take_access(s, analyst, alert_id, Thresholds(), now)
         cases, records = alerts.scope(s, opened.network.id)
         assert sorted(cases) == sorted(world.cases.values())
         expected = {world.records[r] for r in ("N-VICTIM", "N-SUSPECT", "S-VICTIM", "S-SUSPECT")}
         assert set(records) == expected
-        assert opened.granted == len(cases) + len(records)
+        assert granted == len(cases) + len(records)
     with db.transaction() as s:
         assert s.scalar(select(Case.id).where(Case.id == south, policy.cases(analyst))) == south
         grants = s.scalars(select(AccessGrant).where(AccessGrant.kind == "network_alert")).all()
@@ -230,13 +235,16 @@ def test_opening_an_alert_grants_exactly_its_records_once_and_ledgers_it(db: Dat
             )
         )
         assert disclosed == len(grants)
-        assert alerts.open_alert(s, analyst, alert_id, Thresholds(), now).granted == 0
+        assert alerts.take_access(s, analyst, alert_id, Thresholds(), now) == 0
+        assert alerts.open_alert(s, analyst, alert_id, now).access_until is not None
         inspector = principal_for(s, s.get_one(User, world.users["inspector"]))
-        assert alerts.open_alert(s, inspector, alert_id, Thresholds(), now).granted == 0
+        assert alerts.open_alert(s, inspector, alert_id, now).access_until is None
+        with pytest.raises(PermissionError):
+            alerts.take_access(s, inspector, alert_id, Thresholds(), now)
         for outsider in ("analyst-e", "officer-n", "reviewer"):
             p = principal_for(s, s.get_one(User, world.users[outsider]))
             with pytest.raises(LookupError):
-                alerts.open_alert(s, p, alert_id, Thresholds(), now)
+                alerts.open_alert(s, p, alert_id, now)
 
 
 def test_a_new_case_sharing_a_vehicle_with_another_force_raises_an_alert_at_once(

@@ -14,7 +14,7 @@ from caselink.store.db import Database
 from caselink.store.models import Case, CaseParticipant, LedgerEntry, NetworkAlert, PersonRecord
 from caselink.web.app import create_app
 from tests.support.network import build_network_world
-from tests.support.world import World, sign_in
+from tests.support.world import World, csrf_from, sign_in
 
 
 @pytest.fixture
@@ -52,12 +52,18 @@ def test_an_analyst_opens_the_alert_sees_the_paths_and_the_drawing(
     assert listing.status_code == 200 and f"/network/alerts/{alert_id}" in listing.text
     page = client.get(f"/network/alerts/{alert_id}")
     assert page.status_code == 200
-    assert "gave you access to its 6 cases and records" in page.text
     assert "source: the phones, vehicles and places recorded in case NORTH/1" in page.text
     assert "case_entities" not in page.text and " row " not in page.text
     assert "suspect_in" not in page.text and "uses_phone" not in page.text
     assert "Most central suspects" in page.text and "likely organisers" not in page.text
-    assert client.get("/cases/SOUTH/1").status_code == 200, "granted by opening the alert"
+    assert client.get("/cases/SOUTH/1").status_code == 403, "reading the alert grants nothing"
+    asked = client.post(
+        f"/network/alerts/{alert_id}/access", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert asked.status_code == 303
+    page = client.get(f"/network/alerts/{alert_id}")
+    assert "You have access to its 6 cases and records until" in page.text
+    assert client.get("/cases/SOUTH/1").status_code == 200, "granted when asked for"
     network_id = int(page.text.split('href="/network/networks/')[1].split('"')[0])
     view = client.get(f"/network/networks/{network_id}")
     assert view.status_code == 200, view.text[-3000:]
@@ -73,7 +79,7 @@ def test_an_analyst_opens_the_alert_sees_the_paths_and_the_drawing(
     victim, suspect = looks[_victim_label(db)], looks[_suspect_label(db)]
     assert (victim["what"], suspect["what"]) == ("Victim", "Suspect")
     assert victim["shape"] != suspect["shape"] and victim["colour"] != suspect["colour"]
-    assert looks["NORTH/1"]["href"] == "/cases/NORTH/1", "granted by opening the alert"
+    assert looks["NORTH/1"]["href"] == "/cases/NORTH/1", "granted when asked for"
     assert all(n["data"]["href"] for n in data["elements"]["nodes"] if not n["data"]["context"])
     assert [t["case"] for t in data["timeline"]] == ["NORTH/1", "SOUTH/1"]
     drawing = client.get(f"/network/networks/{network_id}/drawing.svg")
@@ -98,7 +104,8 @@ def test_oversight_sees_every_alert(db: Database, world: World, client: TestClie
     alert_id = _alert_id(db)
     assert f"/network/alerts/{alert_id}" in client.get("/network/alerts").text
     page = client.get(f"/network/alerts/{alert_id}")
-    assert page.status_code == 200 and "gave you access" not in page.text
+    assert page.status_code == 200 and "You have access" not in page.text
+    assert "Get access" not in page.text, "oversight reads everything: there is nothing to ask"
 
 
 @pytest.mark.parametrize("username", ["officer-n", "reviewer", "teacher", "admin", "survivor"])

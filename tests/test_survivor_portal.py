@@ -144,14 +144,15 @@ def test_another_case_or_request_by_url_is_refused_and_ledgered(
     client.cookies.clear()
     sign_in(client, world, "survivor-s")
     assert client.get(f"/my-case/reviews/{mine}").status_code == 404
-    assert client.get("/cases/NORTH/1").status_code == 404
-    assert client.get(f"/records/{world.records['N-VICTIM']}").status_code == 404
+    # The officers' case pages are no survivor's (the portal is): refused by role, for any
+    # case at all, so nothing is looked up (and nothing told).
+    assert client.get("/cases/NORTH/1").status_code == 403
+    assert client.get(f"/records/{world.records['N-VICTIM']}").status_code == 403
     token = raw_token(db, world.users["survivor-s"], set(tokens.SCOPES))
     assert client.get(f"/api/my-case/reviews/{mine}", headers=token).status_code == 404
-    assert client.get("/api/cases/NORTH/1", headers=token).status_code == 404
+    assert client.get("/api/cases/NORTH/1", headers=token).status_code == 403
     attempts = _attempts(db, "survivor-s")
     assert attempts.count(("review_request", mine)) == 2
-    assert ("case", str(world.cases["NORTH/1"])) in attempts
     # What she sees of her own case says nothing of NORTH/1.
     own = client.get("/my-case").text
     assert "SOUTH/1" in own and "NORTH/1" not in own and mine not in own

@@ -14,8 +14,15 @@ no second, page-level check to forget. The rules:
 - survivors and advocates see only their own case, with third parties redacted;
 - anyone who may break glass can open one out-of-scope case or record for a limited time,
   with a stated reason, ledgered and alerted.
+
+Who may use which page or API route is the permission table at the end (`PERMISSIONS`):
+each permission says who may, the condition on the rows it reads, and the API token scope
+that carries it. Every route declares one (`caselink.web.permissions.require`), the menu is
+made from the same table, and a test walks every route of the app to check it.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true, tuple_
@@ -42,6 +49,8 @@ from caselink.store.models import (
 )
 
 BREAK_GLASS_ROLES = frozenset({Role.SAFEGUARDING_OFFICER, Role.ANALYST, Role.CASE_REVIEWER})
+CASEWORK_ROLES = BREAK_GLASS_ROLES | {Role.OVERSIGHT_OFFICER}
+FILING_ROLES = frozenset({Role.REPORTER, Role.SAFEGUARDING_OFFICER})  # the duty's reporters
 
 
 def _granted(p: Principal, object_type: str, now: datetime) -> ColumnElement[bool]:
@@ -67,9 +76,7 @@ def cases(p: Principal, now: datetime | None = None) -> ColumnElement[bool]:
     now = now or utcnow()
     if p.role == Role.OVERSIGHT_OFFICER:
         return true()
-    if p.role == Role.SURVIVOR:
-        return Case.id.in_(select(SurvivorLink.case_id).where(SurvivorLink.user_id == p.user_id))
-    if p.role in (Role.ADMINISTRATOR, Role.REPORTER):
+    if not reads_case_files(p):
         return false()
     allowed = [_assigned(p), _granted(p, "case", now)]
     if p.role == Role.SAFEGUARDING_OFFICER and p.agency_kind == AgencyKind.LOCAL_AUTHORITY:
@@ -84,13 +91,19 @@ def records(p: Principal, now: datetime | None = None) -> ColumnElement[bool]:
     now = now or utcnow()
     if p.role == Role.OVERSIGHT_OFFICER:
         return true()
-    if p.role in (Role.ADMINISTRATOR, Role.REPORTER, Role.SURVIVOR):
+    if not reads_case_files(p):
         return false()
     in_visible_cases = PersonRecord.id.in_(
         select(CaseParticipant.person_record_id).join(Case).where(cases(p, now))
     )
+    # Each condition is one way in, OR-ed together; a multi-agency team's caseload is one more.
     allowed = [in_visible_cases, _granted(p, "record", now)]
-    if p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and p.force_area_id is not None:
+    if p.role == Role.SAFEGUARDING_OFFICER and p.agency_kind == AgencyKind.LOCAL_AUTHORITY:
+        # A council's officer: what their own agency holds (and the cases they may see);
+        # not every council's, school's and trust's records in the force area.
+        if p.agency_id is not None:
+            allowed.append(PersonRecord.agency_id == p.agency_id)
+    elif p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and p.force_area_id is not None:
         areas_in_force = select(Area.id).where(
             or_(Area.id == p.force_area_id, Area.parent_id == p.force_area_id)
         )
@@ -230,9 +243,11 @@ def told_it_exists(p: Principal) -> bool:
 
 
 def reads_case_files(p: Principal) -> bool:
-    """The officers' case page and the case API: everyone the case policy lets in, except
-    survivors, who have the portal."""
-    return p.role != Role.SURVIVOR
+    """The officers' case pages, the case and record API and its export: the roles that do
+    casework. Survivors follow their own case through the portal, never the officers' case
+    file (its free text may name anyone); reporters see only their reports; administrators
+    manage accounts, not cases."""
+    return p.role in CASEWORK_ROLES
 
 
 def may_use_portal(p: Principal) -> bool:
@@ -282,3 +297,110 @@ def may_compare_forces(p: Principal) -> bool:
     """Force-by-force figures and data completeness: oversight officers only (every view is
     ledgered). Published statistics need no policy: they are public and disclosure-controlled."""
     return p.role == Role.OVERSIGHT_OFFICER
+
+
+# --- The permission table: who may use which page and API route -----------------------------
+
+
+def _anyone(p: Principal) -> bool:
+    return True
+
+
+def _in(*roles: Role) -> Callable[[Principal], bool]:
+    return lambda p: p.role in roles
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One thing a route does. `who` decides whether a principal may use the route at all;
+    `rows`, when the route reads rows, is the condition its queries carry (so an object the
+    principal may not see is "not found", and the refusal ledgered: see
+    caselink.access.refusals.find_or_refuse); `scope` is what an API token must carry."""
+
+    name: str
+    who: Callable[[Principal], bool]
+    rows: Callable[[Principal], ColumnElement[bool]] | None = None
+    scope: str | None = None
+    public: bool = False  # no sign-in at all
+
+    def allows(self, p: Principal | None) -> bool:
+        if p is None:
+            return self.public
+        return self.who(p) and (self.scope is None or p.allows(self.scope))
+
+
+def _network_rows(p: Principal) -> ColumnElement[bool]:
+    return networks(p)
+
+
+PUBLIC = Permission("public", _anyone, public=True)  # start, sign-in, health, statistics, assets
+SIGNED_IN = Permission("signed-in", _anyone)  # home, alerts, your account, signing out
+FILE_REPORTS = Permission("reports:file", lambda p: p.role in FILING_ROLES, scope="reports:submit")
+READ_REPORTS = Permission("reports:read", _anyone, reports, scope="reports:read")
+WORK_INBOX = Permission(
+    "reports:inbox", _in(Role.SAFEGUARDING_OFFICER, Role.OVERSIGHT_OFFICER), reports, "reports:read"
+)
+WORK_REPORTS = Permission(
+    "reports:work", _in(Role.SAFEGUARDING_OFFICER, Role.OVERSIGHT_OFFICER), reports, "reports:work"
+)
+READ_CASES = Permission("cases:read", reads_case_files, cases, scope="cases:read")
+EXPORT_CASES = Permission("cases:export", reads_case_files, cases, scope="export")
+READ_RECORDS = Permission("records:read", reads_case_files, records, scope="records:read")
+BREAK_GLASS = Permission("cases:break-glass", may_break_glass)
+READ_NETWORKS = Permission("networks:read", may_see_networks, _network_rows)
+TAKE_NETWORK_ACCESS = Permission("networks:access", _in(Role.ANALYST), network_alerts)
+READ_LINK_REVIEWS = Permission("links:read", may_see_link_reviews, link_candidates)
+DECIDE_LINKS = Permission("links:decide", may_decide_links, link_candidates)
+READ_REVIEW = Permission("review:read", may_read_review, review_cases)
+REVIEW_CASES = Permission("review:work", may_review, review_cases)
+IMPORT_REVIEW_CASES = Permission("review:import", may_import_review_cases)
+USE_PORTAL = Permission("portal", may_use_portal, scope="my-case")
+READ_REVIEW_REQUESTS = Permission(
+    "review-requests:read",
+    lambda p: may_work_review_requests(p) or p.role == Role.OVERSIGHT_OFFICER,
+    review_requests,
+    "reviews:work",
+)
+WORK_REVIEW_REQUESTS = Permission(
+    "review-requests:work", may_work_review_requests, review_requests, "reviews:work"
+)
+VICTIM_UPDATES = Permission(
+    "victim-updates", _in(Role.SAFEGUARDING_OFFICER, Role.OVERSIGHT_OFFICER), victim_updates
+)
+AUDIT_ACCESS = Permission("ledger:audit", _in(Role.OVERSIGHT_OFFICER))  # history, patterns
+COMPARE_FORCES = Permission("oversight:compare", may_compare_forces)
+MANAGE_USERS = Permission("users:manage", _in(Role.ADMINISTRATOR))
+# Listing and revoking your own API tokens: any live token of yours may (a script that
+# suspects its token leaked revokes it with that token), whatever its scopes.
+OWN_TOKENS = Permission("tokens:own", _anyone)
+
+PERMISSIONS: dict[str, Permission] = {
+    p.name: p
+    for p in (
+        PUBLIC,
+        SIGNED_IN,
+        OWN_TOKENS,
+        FILE_REPORTS,
+        READ_REPORTS,
+        WORK_INBOX,
+        WORK_REPORTS,
+        READ_CASES,
+        EXPORT_CASES,
+        READ_RECORDS,
+        BREAK_GLASS,
+        READ_NETWORKS,
+        TAKE_NETWORK_ACCESS,
+        READ_LINK_REVIEWS,
+        DECIDE_LINKS,
+        READ_REVIEW,
+        REVIEW_CASES,
+        IMPORT_REVIEW_CASES,
+        USE_PORTAL,
+        READ_REVIEW_REQUESTS,
+        WORK_REVIEW_REQUESTS,
+        VICTIM_UPDATES,
+        AUDIT_ACCESS,
+        COMPARE_FORCES,
+        MANAGE_USERS,
+    )
+}

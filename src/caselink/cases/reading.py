@@ -152,13 +152,18 @@ def find_case_id(session: Session, reference: str) -> int | None:
 
 def read_case(session: Session, p: Principal, reference: str) -> CaseFile | None:
     reference = clean(reference)
-    found = session.execute(_case_query(p, None).where(Case.reference == reference)).first()
-    if found is None:
-        case_id = find_case_id(session, reference)
-        if case_id is not None:
-            refusals.refuse(session, p, "case", case_id)
-            if policy.may_break_glass(p):
-                raise OutOfScope(reference)
+    try:
+        found = refusals.find_or_refuse(
+            session,
+            p,
+            "case",
+            reference,
+            _case_query(p, None).where(Case.reference == reference),
+            select(Case.id).where(Case.reference == reference),
+        )
+    except refusals.Refused as refused:
+        if refused.exists and policy.may_break_glass(p):
+            raise OutOfScope(reference) from None
         return None
     case, force, authority = found
     record_read(session, p.actor, "case", case.id)
@@ -223,19 +228,26 @@ class RecordView:
     cases: list[tuple[str, str]]
 
 
-def record_exists(session: Session, record_id: int) -> bool:
-    return session.scalar(select(PersonRecord.id).where(PersonRecord.id == record_id)) is not None
+class RecordOutOfScope(Exception):
+    """The record exists but this user may not see it (told only to roles that may break
+    glass, so they know to ask; everyone else is told it does not exist)."""
 
 
 def read_record(session: Session, p: Principal, record_id: int) -> RecordView | None:
-    found = session.execute(
-        select(PersonRecord, Agency.name)
-        .join(Agency)
-        .where(PersonRecord.id == record_id, policy.records(p))
-    ).first()
-    if found is None:
-        if record_exists(session, record_id):
-            refusals.refuse(session, p, "person_record", record_id)
+    try:
+        found = refusals.find_or_refuse(
+            session,
+            p,
+            "person_record",
+            record_id,
+            select(PersonRecord, Agency.name)
+            .join(Agency)
+            .where(PersonRecord.id == record_id, policy.records(p)),
+            select(PersonRecord.id).where(PersonRecord.id == record_id),
+        )
+    except refusals.Refused as refused:
+        if refused.exists and policy.told_it_exists(p):
+            raise RecordOutOfScope(record_id) from None
         return None
     person, agency = found
     record_read(session, p.actor, "person_record", person.id)

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from caselink.access import policy
+from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.linkage.evidence import Evidence
 from caselink.store.models import Agency, LinkCandidate, LinkDecision, PersonRecord
@@ -111,10 +111,21 @@ def open_queue(session: Session, p: Principal, page: int = 1) -> tuple[list[Queu
 
 def find(session: Session, p: Principal, candidate_id: int) -> LinkCandidate | None:
     """The candidate, if it exists and this principal may see it (None either way, so the
-    answer does not reveal whether an out-of-scope pair exists)."""
-    return session.scalars(
-        select(LinkCandidate).where(LinkCandidate.id == candidate_id, policy.link_candidates(p))
-    ).first()
+    answer does not reveal whether an out-of-scope pair exists; the refusal is ledgered)."""
+    try:
+        found: LinkCandidate = refusals.find_or_refuse(
+            session,
+            p,
+            "link_candidate",
+            candidate_id,
+            select(LinkCandidate).where(
+                LinkCandidate.id == candidate_id, policy.link_candidates(p)
+            ),
+            select(LinkCandidate.id).where(LinkCandidate.id == candidate_id),
+        )[0]
+    except refusals.Refused:
+        return None
+    return found
 
 
 def review(session: Session, p: Principal, candidate_id: int) -> Review | None:

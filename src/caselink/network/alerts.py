@@ -1,17 +1,18 @@
 """Cross-boundary alerts: raised, delivered, opened.
 
 An alert goes to the analysts of every force the network touches and to oversight. An
-analyst who opens it is granted need-to-know access to exactly its cases and records, for
-`grant_days`; every grant is ledgered as a disclosure, with the alert as its reason.
+analyst who reads it may then ask (a POST, never by opening the page) for need-to-know access
+to exactly its cases and records, for `grant_days`; every grant is ledgered as a disclosure,
+with the alert as its reason.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from caselink.access import policy
+from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.domain import Role
 from caselink.ledger import Action, Actor, record, record_read
@@ -107,32 +108,57 @@ def analysts_of(session: Session, network_id: int) -> list[int]:
 class Opened:
     alert: NetworkAlert
     network: Network
-    granted: int  # cases and records newly granted by this opening
+    access_until: datetime | None  # this principal's running grant from the alert, if any
 
 
-def open_alert(
-    session: Session, p: Principal, alert_id: int, t: Thresholds, now: datetime
-) -> Opened:
-    """Open an alert the principal may see (LookupError otherwise); ledgered. An analyst
-    gets the alert's cases and records for `grant_days` unless a grant is still running."""
-    alert = session.scalar(
-        select(NetworkAlert).where(NetworkAlert.id == alert_id, policy.network_alerts(p))
-    )
-    if alert is None:
-        raise LookupError(alert_id)
+def _find(session: Session, p: Principal, alert_id: int) -> NetworkAlert:
+    """The alert, if the principal may see it; otherwise refusals.Refused (a LookupError),
+    and the refusal ledgered."""
+    alert: NetworkAlert = refusals.find_or_refuse(
+        session,
+        p,
+        "network_alert",
+        alert_id,
+        select(NetworkAlert).where(NetworkAlert.id == alert_id, policy.network_alerts(p)),
+        select(NetworkAlert.id).where(NetworkAlert.id == alert_id),
+    )[0]
+    return alert
+
+
+def open_alert(session: Session, p: Principal, alert_id: int, now: datetime) -> Opened:
+    """Read an alert the principal may see (a LookupError otherwise); ledgered. Reading it
+    changes nothing else: access to its cases and records is asked for (`take_access`)."""
+    alert = _find(session, p, alert_id)
     network = session.get_one(Network, alert.network_id)
     record_read(session, p.actor, "network_alert", alert.id)
-    granted = 0
-    until: datetime | None = None
-    if p.role == Role.ANALYST and not _still_granted(session, alert.id, p.user_id, now):
-        until = now + timedelta(days=t.grant_days)
-        granted = _grant(session, p, alert, now, until)
+    until = session.scalar(
+        select(func.max(NetworkAlertOpening.grants_until)).where(
+            NetworkAlertOpening.alert_id == alert.id,
+            NetworkAlertOpening.user_id == p.user_id,
+            NetworkAlertOpening.grants_until > now,
+        )
+    )
+    return Opened(alert, network, until)
+
+
+def take_access(session: Session, p: Principal, alert_id: int, t: Thresholds, now: datetime) -> int:
+    """An analyst of a force the alert touches takes need-to-know access to exactly its cases
+    and records for `grant_days` (each grant ledgered as a disclosure); returns how many were
+    granted, 0 while an earlier grant from the alert still runs. LookupError for an alert
+    the principal may not see; PermissionError for a role that takes no access."""
+    if not policy.TAKE_NETWORK_ACCESS.allows(p):
+        raise PermissionError("only analysts take access from a network alert")
+    alert = _find(session, p, alert_id)
+    if _still_granted(session, alert.id, p.user_id, now):
+        return 0
+    until = now + timedelta(days=t.grant_days)
+    granted = _grant(session, p, alert, now, until)
     session.execute(
         insert(NetworkAlertOpening).values(
             alert_id=alert.id, user_id=p.user_id, opened_at=now, grants_until=until
         )
     )
-    return Opened(alert, network, granted)
+    return granted
 
 
 def _still_granted(session: Session, alert_id: int, user_id: int, now: datetime) -> bool:

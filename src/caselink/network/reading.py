@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from caselink.access import policy
+from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.ledger import record_read
 from caselink.store.models import (
@@ -135,9 +135,18 @@ def visible(session: Session, p: Principal, s: StoredNetwork) -> tuple[set[int],
 
 
 def read_network(session: Session, p: Principal, network_id: int) -> StoredNetwork | None:
-    """One network the principal may see (None otherwise), ledgered as a read."""
-    allowed = session.scalar(select(Network.id).where(Network.id == network_id, policy.networks(p)))
-    if allowed is None:
+    """One network the principal may see (None otherwise, and the refusal ledgered),
+    ledgered as a read."""
+    try:
+        refusals.find_or_refuse(
+            session,
+            p,
+            "network",
+            network_id,
+            select(Network.id).where(Network.id == network_id, policy.networks(p)),
+            select(Network.id).where(Network.id == network_id),
+        )
+    except refusals.Refused:
         return None
     record_read(session, p.actor, "network", network_id)
     return load(session, network_id)

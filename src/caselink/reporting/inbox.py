@@ -315,15 +315,27 @@ def find(
     session: Session, p: Principal, reference: str, *, ledger_read: bool = True
 ) -> ReportView | None:
     """One report, if this principal may read it; the read is ledgered, and so is a refused
-    read of a report that exists."""
-    report = session.scalar(select(Report).where(Report.reference == reference, policy.reports(p)))
-    if report is None:
-        if exists(session, reference):
-            refusals.refuse(session, p, "report", reference)
+    one (real or made up alike: see refusals.find_or_refuse)."""
+    try:
+        report = readable(session, p, reference)
+    except refusals.Refused:
         return None
     if ledger_read:
         record_read(session, p.actor, "report", reference)
     return _views(session, [report])[0]
+
+
+def readable(session: Session, p: Principal, reference: str) -> Report:
+    """The report this principal may read, or refusals.Refused (and the refusal ledgered)."""
+    report: Report = refusals.find_or_refuse(
+        session,
+        p,
+        "report",
+        reference,
+        select(Report).where(Report.reference == reference, policy.reports(p)),
+        select(Report.reference).where(Report.reference == reference),
+    )[0]
+    return report
 
 
 def exists(session: Session, reference: str) -> bool:

@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.access.tokens import Bearer, ScopeRefused, TokenRefused, check_bearers
-from caselink.domain import Role
 from caselink.ledger import Action
 from caselink.ledger.append import Pending, record_all
 from caselink.reporting import notices
@@ -30,7 +30,7 @@ from caselink.reporting.submission import PersonNamed, Submission
 from caselink.store.bulk import insert_rows
 from caselink.store.models import Report, ReportPerson, ReportRoute
 
-FILING_ROLES = frozenset({Role.REPORTER, Role.SAFEGUARDING_OFFICER})
+FILING_ROLES = policy.FILING_ROLES  # who is under the duty: decided by the access policy
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone call
 assert len(_ALPHABET) == 32
 # Core tables, not ORM classes: filing is on every report's path and needs no unit of work.

@@ -851,7 +851,8 @@ class NetworkAlert(Base):
 
 
 class NetworkAlertOpening(Base):
-    """Who opened an alert, and when: opening grants an analyst the alert's records."""
+    """An analyst who took the access an alert offers to its cases and records, and until
+    when (reading the alert is in the ledger; it changes nothing)."""
 
     __tablename__ = "network_alert_openings"
     id: Mapped[int] = mapped_column(primary_key=True)

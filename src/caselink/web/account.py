@@ -11,28 +11,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access import accounts, approvals, tokens
-from caselink.access.principal import Principal
+from caselink.access import accounts, approvals, policy, tokens
 from caselink.access.sessions import utcnow
 from caselink.access.usernames import normal_username
 from caselink.domain import Role
 from caselink.ledger import record_read
 from caselink.store.models import Agency, ApiToken, User
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+SIGNED_IN = Depends(require(policy.SIGNED_IN))
+ADMIN = Depends(require(policy.MANAGE_USERS))
 
 
-def _account_page(request: Request, current: Visit, db_session: Session, **extra: Any) -> Response:
-    principal = signed_in(current)
+def _account_page(
+    request: Request, current: Allowed, db_session: Session, **extra: Any
+) -> Response:
+    principal = current.principal
     mine = db_session.scalars(
         select(ApiToken)
         .where(ApiToken.user_id == principal.user_id)
@@ -52,7 +49,7 @@ def _account_page(request: Request, current: Visit, db_session: Session, **extra
 
 @router.get("/account")
 def account(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = SIGNED_IN, db_session: Session = Transaction
 ) -> Response:
     return _account_page(request, current, db_session)
 
@@ -64,10 +61,10 @@ def new_token(
     days: int = Form(30),
     scope: list[str] = Form([]),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = SIGNED_IN,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
     errors = {}
     if not name.strip() or len(name) > 100:
@@ -90,12 +87,11 @@ def revoke_token(
     request: Request,
     token_id: int = Path(ge=1, le=2**31 - 1),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = SIGNED_IN,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
     check_csrf(current, csrf_token)
-    if not tokens.revoke(db_session, principal, token_id):
+    if not tokens.revoke(db_session, current.principal, token_id):
         return _account_page(
             request,
             current,
@@ -103,13 +99,6 @@ def revoke_token(
             errors={"token": "That token is not yours, or is already revoked"},
         )
     return _account_page(request, current, db_session, revoked=True)
-
-
-def _admin(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if principal.role != Role.ADMINISTRATOR:
-        raise Forbidden()
-    return principal
 
 
 def _users_page(
@@ -137,9 +126,8 @@ def _users_page(
 
 @router.get("/admin/users")
 def users(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = ADMIN, db_session: Session = Transaction
 ) -> Response:
-    _admin(current)
     return _users_page(request, current, db_session)
 
 
@@ -152,10 +140,10 @@ def invite(
     role: str = Form(""),
     agency: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = ADMIN,
     db_session: Session = Transaction,
 ) -> Response:
-    admin = _admin(current)
+    admin = current.principal
     check_csrf(current, csrf_token)
     errors = {}
     username = normal_username(username)
@@ -214,10 +202,10 @@ def change(
     active: str = Form(""),
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = ADMIN,
     db_session: Session = Transaction,
 ) -> Response:
-    admin = _admin(current)
+    admin = current.principal
     by = admin.actor
     check_csrf(current, csrf_token)
     user = db_session.get(User, user_id)
@@ -262,10 +250,10 @@ def decide(
     request_id: int = Path(ge=1, le=2**31 - 1),
     decision: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = ADMIN,
     db_session: Session = Transaction,
 ) -> Response:
-    admin = _admin(current)
+    admin = current.principal
     check_csrf(current, csrf_token)
     if decision not in ("approve", "refuse"):
         return _users_page(

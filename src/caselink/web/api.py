@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from caselink.access.principal import Principal
+from caselink.access import policy
 from caselink.cases import reading
-from caselink.web.security import Transaction, api_principal
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
@@ -106,26 +107,26 @@ def _summary(row: reading.CaseRow) -> CaseSummary:
 def list_cases(
     q: str = Query("", max_length=200),
     page: int = Query(1, ge=1, le=100_000),
-    p: Principal = Depends(api_principal("cases:read")),
+    caller: Allowed = Depends(require(policy.READ_CASES)),
     db_session: Session = Transaction,
 ) -> CaseList:
-    rows, total = reading.list_cases(db_session, p, q, page)
+    rows, total = reading.list_cases(db_session, caller.principal, q, page)
     return CaseList(total=total, page=page, cases=[_summary(r) for r in rows])
 
 
 @router.get("/cases/count", response_model=Count)
 def count_cases(
     q: str = Query("", max_length=200),
-    p: Principal = Depends(api_principal("cases:read")),
+    caller: Allowed = Depends(require(policy.READ_CASES)),
     db_session: Session = Transaction,
 ) -> Count:
-    return Count(total=reading.count_cases(db_session, p, q))
+    return Count(total=reading.count_cases(db_session, caller.principal, q))
 
 
 @router.get("/cases/export.csv", responses={200: {"content": {"text/csv": {}}}})
 def export_cases(
     q: str = Query("", max_length=200),
-    p: Principal = Depends(api_principal("export")),
+    caller: Allowed = Depends(require(policy.EXPORT_CASES)),
     db_session: Session = Transaction,
 ) -> StreamingResponse:
     buffer = io.StringIO()
@@ -141,7 +142,7 @@ def export_cases(
             "outcome",
         ]
     )
-    for row in reading.export_cases(db_session, p, q):
+    for row in reading.export_cases(db_session, caller.principal, q):
         writer.writerow(
             [
                 row.reference,
@@ -168,11 +169,11 @@ def export_cases(
 @router.get("/cases/{reference:path}", response_model=CaseDetail, responses=NOT_FOUND)
 def read_case(
     reference: str,
-    p: Principal = Depends(api_principal("cases:read")),
+    caller: Allowed = Depends(require(policy.READ_CASES)),
     db_session: Session = Transaction,
 ) -> CaseDetail | JSONResponse:
     try:
-        case = reading.read_case(db_session, p, reference)
+        case = reading.read_case(db_session, caller.principal, reference)
     except reading.OutOfScope:
         case = None  # the API has no break-glass: out of scope looks like absent
     if case is None:
@@ -190,10 +191,13 @@ def read_case(
 @router.get("/records/{record_id}", response_model=PersonRecordOut, responses=NOT_FOUND)
 def read_record(
     record_id: int = Path(ge=1, le=MAX_ID),
-    p: Principal = Depends(api_principal("records:read")),
+    caller: Allowed = Depends(require(policy.READ_RECORDS)),
     db_session: Session = Transaction,
 ) -> PersonRecordOut | JSONResponse:
-    found = reading.read_record(db_session, p, record_id)
+    try:
+        found = reading.read_record(db_session, caller.principal, record_id)
+    except reading.RecordOutOfScope:
+        found = None  # the API has no break-glass: out of scope looks like absent
     if found is None:
         return _not_found("no such record that you may see")
     fields = {k: v for k, v in found.__dict__.items() if k != "cases"}

@@ -4,12 +4,12 @@ import gc
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caselink import __version__
+from caselink.access import policy
 from caselink.config import Settings
 from caselink.operations import logs
 from caselink.store.db import Database
@@ -34,6 +34,7 @@ from caselink.web import (
     tokens_api,
 )
 from caselink.web.errors import handle_errors
+from caselink.web.permissions import PublicFiles, require
 from caselink.web.security import SECURE, BadCsrf, Forbidden, SignInRequired
 from caselink.web.templating import render
 
@@ -97,13 +98,21 @@ def create_app(db: Database) -> FastAPI:
         description="Child protection casework across agencies and force boundaries.",
         docs_url=None,  # Swagger UI loads from a CDN; the OpenAPI document is at /openapi.json
         redoc_url=None,
+        openapi_url=None,  # served below, declared public like every other route
         # caselink's own request log (operations/logs.py) is its telemetry; FastAPI's
         # OpenTelemetry hooks would otherwise look for a provider on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.db = db
-    app.mount("/assets", StaticFiles(directory=GOVUK), name="govuk-assets")
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/assets", PublicFiles(directory=GOVUK), name="govuk-assets")
+    app.mount("/static", PublicFiles(directory=STATIC), name="static")
+
+    @app.get(
+        "/openapi.json", include_in_schema=False, dependencies=[Depends(require(policy.PUBLIC))]
+    )
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     routers = (
         # First: a request is matched against the routes in order, and report intake is
         # the busiest path (no other router has a path under /api/reports).

@@ -12,16 +12,9 @@ from starlette.responses import Response
 
 from caselink.access import breakglass, policy
 from caselink.cases import reading
-from caselink.domain import Role
 from caselink.store.models import Alert
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf
 from caselink.web.templating import not_found, out_of_scope, render
 
 router = APIRouter(include_in_schema=False)
@@ -41,12 +34,10 @@ def cases_page(
     request: Request,
     q: str = "",
     page: int = 1,
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.READ_CASES)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
-    if principal.role in (Role.ADMINISTRATOR, Role.REPORTER, Role.SURVIVOR):
-        raise Forbidden()
+    principal = current.principal
     rows, total = reading.list_cases(db_session, principal, q, page)
     pages = max(1, -(-total // reading.PAGE_SIZE))
     return render(
@@ -66,11 +57,11 @@ def cases_page(
 def break_glass_page(
     request: Request,
     reference: str,
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.BREAK_GLASS)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
-    if not policy.may_break_glass(principal) or reading.find_case_id(db_session, reference) is None:
+    principal = current.principal
+    if reading.find_case_id(db_session, reference) is None:
         return _not_found(request, current)
     return render(
         request, "break_glass.html", principal, current.csrf_token, reference=reference, reason=""
@@ -83,13 +74,11 @@ def break_glass(
     reference: str,
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.BREAK_GLASS)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
-    if not policy.may_break_glass(principal):
-        raise Forbidden()
     problem = breakglass.reason_problem(reason)
     if problem:
         return render(
@@ -113,10 +102,10 @@ def break_glass(
 def case_page(
     request: Request,
     reference: str,
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.READ_CASES)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     try:
         case = reading.read_case(db_session, principal, reference)
     except reading.OutOfScope:
@@ -135,17 +124,17 @@ def case_page(
     return render(request, "case.html", principal, current.csrf_token, case=case)
 
 
-@router.get("/records/{record_id}")
+@router.get("/records/{record_id:int}")  # anything but digits is no page at all
 def record_page(
     request: Request,
     record_id: int = Path(ge=1, le=2**31 - 1),
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.READ_RECORDS)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
-    found = reading.read_record(db_session, principal, record_id)
-    exists = found is None and reading.record_exists(db_session, record_id)
-    if exists and policy.told_it_exists(principal):
+    principal = current.principal
+    try:
+        found = reading.read_record(db_session, principal, record_id)
+    except reading.RecordOutOfScope:
         return out_of_scope(
             request,
             principal,
@@ -163,9 +152,11 @@ def record_page(
 
 @router.get("/alerts")
 def alerts_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request,
+    current: Allowed = Depends(require(policy.SIGNED_IN)),
+    db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     alerts = db_session.scalars(
         select(Alert)
         .where(

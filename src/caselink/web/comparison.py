@@ -15,17 +15,12 @@ from caselink.ledger import Action, record, record_read
 from caselink.oversight import completeness
 from caselink.oversight.charts import bar_chart
 from caselink.oversight.comparison import By, Comparison, Window, compare
-from caselink.web.security import Forbidden, Transaction, Visit, signed_in, visit
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _oversight(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if not policy.may_compare_forces(principal):
-        raise Forbidden()
-    return principal
+COMPARER = Depends(require(policy.COMPARE_FORCES))
 
 
 def _window(start: str, end: str) -> tuple[Window, dict[str, str]]:
@@ -65,10 +60,10 @@ def comparison(
     start: str = Query("", alias="from", max_length=20),
     end: str = Query("", alias="to", max_length=20),
     by: str = Query("force_area", max_length=20),
-    current: Visit = Depends(visit),
+    current: Allowed = COMPARER,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _oversight(current)
+    principal = current.principal
     found, grouping, errors = _compared(db_session, principal, start, end, by, Action.READ)
     charts = {m.key: bar_chart(m, found.places) for m in found.metrics}
     return render(
@@ -112,10 +107,10 @@ def comparison_csv(
     start: str = Query("", alias="from", max_length=20),
     end: str = Query("", alias="to", max_length=20),
     by: str = Query("force_area", max_length=20),
-    current: Visit = Depends(visit),
+    current: Allowed = COMPARER,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _oversight(current)
+    principal = current.principal
     found, _, _ = _compared(db_session, principal, start, end, by, Action.EXPORT)
     return Response(
         _as_csv(found),
@@ -126,9 +121,9 @@ def comparison_csv(
 
 @router.get("/oversight/completeness")
 def data_completeness(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = COMPARER, db_session: Session = Transaction
 ) -> Response:
-    principal = _oversight(current)
+    principal = current.principal
     sections = completeness.report(db_session)
     record_read(db_session, principal.actor, "data_completeness", "all")
     return render(

@@ -11,18 +11,21 @@ and whether the ledger's public key can be read.
 from functools import cache
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from caselink.access import policy
 from caselink.config import ConfigError, Settings
 from caselink.ledger import signing
 from caselink.store.db import Database
 from caselink.store.migrate import current_revision, head_revision
+from caselink.web.permissions import require
 
-router = APIRouter(tags=["operations"])
+# Public by design (see above), and declared so; the dependency touches nothing.
+router = APIRouter(tags=["operations"], dependencies=[Depends(require(policy.PUBLIC))])
 KeyState = Literal["ok", "absent", "unreadable"]
 
 

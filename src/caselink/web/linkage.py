@@ -14,14 +14,8 @@ from caselink.access.principal import Principal
 from caselink.ledger import record_read
 from caselink.linkage import decisions, queue
 from caselink.linkage.evidence import Evidence
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -132,11 +126,7 @@ def waterfall(evidence: Evidence) -> Waterfall:
     return Waterfall(bars, len(steps) * ROW_HEIGHT, zero_x, ticks)
 
 
-def _reviewer(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if not policy.may_see_link_reviews(principal):
-        raise Forbidden()
-    return principal
+READER = Depends(require(policy.READ_LINK_REVIEWS))
 
 
 def _not_found(request: Request, current: Visit) -> Response:
@@ -153,10 +143,10 @@ def review_queue(
     request: Request,
     page: int = Query(1, ge=1, le=100_000),
     done: str = Query("", max_length=10),
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _reviewer(current)
+    principal = current.principal
     rows, total = queue.open_queue(db_session, principal, page)
     record_read(db_session, principal.actor, "link_review_queue", f"page {page}")
     pages = max(1, -(-total // queue.PAGE_SIZE))
@@ -203,10 +193,10 @@ def _pair_page(
 def review_pair(
     request: Request,
     candidate_id: int = CANDIDATE_ID,
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _reviewer(current)
+    principal = current.principal
     found = queue.review(db_session, principal, candidate_id)
     if found is None:
         return _not_found(request, current)
@@ -221,13 +211,11 @@ def decide_pair(
     verdict: str = Form("", max_length=10),
     reason: str = Form("", max_length=5000),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.DECIDE_LINKS)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _reviewer(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
-    if not policy.may_decide_links(principal):
-        raise Forbidden()
     candidate = queue.find(db_session, principal, candidate_id)
     found = queue.review(db_session, principal, candidate_id)
     if candidate is None or found is None:

@@ -5,21 +5,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access.principal import Principal
-from caselink.domain import Role
+from caselink.access import policy
 from caselink.ledger import history, record_read, unusual
 from caselink.oversight import references
-from caselink.web.security import Forbidden, Transaction, Visit, signed_in, visit
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _oversight(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if principal.role != Role.OVERSIGHT_OFFICER:
-        raise Forbidden()
-    return principal
+AUDITOR = Depends(require(policy.AUDIT_ACCESS))
 
 
 @router.get("/oversight/history")
@@ -28,10 +22,10 @@ def object_history(
     object_type: str = Query("case", max_length=32),
     object_id: str = Query("", max_length=100),
     actor: str = Query("", max_length=100),
-    current: Visit = Depends(visit),
+    current: Allowed = AUDITOR,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _oversight(current)
+    principal = current.principal
     entries = []
     if actor.strip():
         entries = history.by_actor(db_session, actor.strip().lower())
@@ -60,9 +54,9 @@ def object_history(
 
 @router.get("/oversight/access")
 def access_patterns(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = AUDITOR, db_session: Session = Transaction
 ) -> Response:
-    principal = _oversight(current)
+    principal = current.principal
     found = unusual.patterns(db_session)
     record_read(db_session, principal.actor, "access_patterns", "all")
     return render(

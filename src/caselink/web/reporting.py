@@ -21,14 +21,8 @@ from caselink.reporting import actions, inbox, intake, prevention, receipts, rul
 from caselink.reporting.clock import utcnow
 from caselink.reporting.rules import CLOSURE_REASONS
 from caselink.store.models import Agency, Report
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, check_csrf
 from caselink.web.templating import not_found, out_of_scope, render
 
 router = APIRouter(include_in_schema=False)
@@ -76,22 +70,18 @@ def _ids(problems: dict[str, str]) -> dict[str, str]:
     return {path.replace(".", "-"): message for path, message in problems.items()}
 
 
-def _filer(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if principal.role not in intake.FILING_ROLES:
-        raise Forbidden()
-    return principal
+FILER = Depends(require(policy.FILE_REPORTS))
+READER = Depends(require(policy.READ_REPORTS))
 
 
 @router.get("/report")
-def report_form(request: Request, current: Visit = Depends(visit)) -> Response:
-    principal = _filer(current)
-    return _form(request, current, principal, {}, {})
+def report_form(request: Request, current: Allowed = FILER) -> Response:
+    return _form(request, current, current.principal, {}, {})
 
 
 def _form(
     request: Request,
-    current: Visit,
+    current: Allowed,
     principal: Principal,
     values: dict[str, str],
     errors: dict[str, str],
@@ -113,9 +103,9 @@ def _form(
 
 @router.post("/report")
 async def submit_report(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = FILER, db_session: Session = Transaction
 ) -> Response:
-    principal = _filer(current)
+    principal = current.principal
     form = await request.form()
     check_csrf(current, str(form.get("csrf_token") or ""))
     key = str(form.get("idempotency_key") or "")[:100] or None
@@ -134,9 +124,9 @@ async def submit_report(
 
 
 def _report_or_404(
-    request: Request, current: Visit, db_session: Session, reference: str
+    request: Request, current: Allowed, db_session: Session, reference: str
 ) -> inbox.ReportView | Response:
-    principal = signed_in(current)
+    principal = current.principal
     explanation = "Check the reference. You can only see reports you made or that were sent to you."
     if not REFERENCE.fullmatch(reference):
         return not_found(request, principal, current.csrf_token, explanation)
@@ -162,7 +152,7 @@ def receipt_page(
     request: Request,
     reference: str,
     repeat: int = 0,
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
     found = _report_or_404(request, current, db_session, reference)
@@ -183,7 +173,7 @@ def receipt_page(
 def receipt_file(
     request: Request,
     reference: str,
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
     found = _report_or_404(request, current, db_session, reference)
@@ -197,9 +187,9 @@ def receipt_file(
 
 @router.get("/reports/mine")
 def my_reports(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = FILER, db_session: Session = Transaction
 ) -> Response:
-    principal = _filer(current)
+    principal = current.principal
     rows = inbox.filed_by(db_session, principal)
     return render(request, "reporting/mine.html", principal, current.csrf_token, rows=rows)
 
@@ -209,12 +199,10 @@ def inbox_page(
     request: Request,
     page: int = 1,
     closed: int = 0,
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.WORK_INBOX)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
-    if principal.role not in (Role.SAFEGUARDING_OFFICER, Role.OVERSIGHT_OFFICER):
-        raise Forbidden()
+    principal = current.principal
     page = min(max(page, 1), 10_000)
     rows, total = inbox.inbox(db_session, principal, page, bool(closed))
     triage = principal.role == Role.OVERSIGHT_OFFICER
@@ -243,10 +231,10 @@ def inbox_page(
 
 @router.get("/reports/id/{report_id}")
 def report_by_id(
-    report_id: int, current: Visit = Depends(visit), db_session: Session = Transaction
+    report_id: int, current: Allowed = READER, db_session: Session = Transaction
 ) -> Response:
     """Alerts name reports by number; this finds the page, within what the user may see."""
-    principal = signed_in(current)
+    principal = current.principal
     if not 0 < report_id < 2**31:
         return RedirectResponse("/reports/not-found", status_code=303)
     reference = db_session.scalar(
@@ -260,7 +248,7 @@ def report_page(
     request: Request,
     reference: str,
     done: str = "",
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
     found = _report_or_404(request, current, db_session, reference)
@@ -284,13 +272,13 @@ DONE = {
 
 def _report(
     request: Request,
-    current: Visit,
+    current: Allowed,
     db_session: Session,
     found: inbox.ReportView,
     errors: dict[str, str],
     done: str = "",
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     now = utcnow()
     mine = [r for r in found.routes if policy.works_route(principal, r.agency_id)]
     pending = inbox.pending_closure(found.actions)
@@ -336,10 +324,10 @@ async def act_on_report(
     request: Request,
     reference: str,
     verb: str,
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     form = await request.form()
     check_csrf(current, str(form.get("csrf_token") or ""))
     found = _report_or_404(request, current, db_session, reference)

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from caselink.access import policy
 from caselink.access.principal import Principal
+from caselink.access.refusals import Refused
 from caselink.access.tokens import Bearer, ScopeRefused, TokenRefused
 from caselink.reporting import (
     actions,
@@ -30,19 +32,18 @@ from caselink.reporting import (
 from caselink.reporting.clock import utcnow
 from caselink.store.db import Database
 from caselink.store.models import Report
+from caselink.web.permissions import Allowed, require
 from caselink.web.security import (
     Forbidden,
     SignInRequired,
     Transaction,
-    api_bearer,
-    api_principal,
     api_principal_alone,
     database,
     unavailable_as_503,
 )
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
-SUBMIT = "reports:submit"  # the scope a token needs to file
+SUBMIT = policy.FILE_REPORTS.scope or ""  # the scope a token needs to file
 Reference = Path(..., min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
 
 EXAMPLE = {
@@ -116,21 +117,21 @@ async def file_report(
     request: Request,
     body: dict[str, Any] = Body(..., examples=[EXAMPLE]),
     idempotency_key: str | None = Header(None, max_length=100),
-    caller: Principal | Bearer = Depends(api_bearer(SUBMIT)),
+    allowed: Allowed | Bearer = Depends(require(policy.FILE_REPORTS, "in_filing")),
 ) -> Response:
     """File a mandatory report; the response is its receipt."""
     # async: checking the submission is quick, and the filing waits for the group commit's
     # transaction without holding a connection or a thread of the pool. A bearer token is
-    # checked in that transaction, with the rest of its batch's tokens, in one query.
-    if isinstance(caller, Principal) and caller.role not in intake.FILING_ROLES:
-        return _not_a_filer()
+    # checked in that transaction, with the rest of its batch's tokens, in one query (and
+    # refused there, as intake.NotAllowed, unless the permission allows its owner).
+    caller = allowed.principal if isinstance(allowed, Allowed) else allowed
     db, duty = database(request), rules.load()
     try:
         checked = submission.read(body, duty, utcnow().date())
     except submission.Rejected as rejected:
         if isinstance(caller, Bearer):  # problems are told only to someone who may file
             principal = await run_in_threadpool(_check_now, request)
-            if principal.role not in intake.FILING_ROLES:
+            if not policy.FILE_REPORTS.allows(principal):
                 return _not_a_filer()
         return _problems(rejected.problems)
     filing = intake.Filing(caller, checked, idempotency_key)
@@ -169,10 +170,10 @@ def _receipt_of(db: Database, principal: Principal, reference: str) -> dict[str,
 @router.get("/inbox", response_model=InboxPage, responses=REFUSALS)
 def inbox_list(
     page: int = Query(1, ge=1, le=10_000),
-    principal: Principal = Depends(api_principal("reports:read")),
+    caller: Allowed = Depends(require(policy.WORK_INBOX)),
     db_session: Session = Transaction,
 ) -> InboxPage:
-    rows, total = inbox.inbox(db_session, principal, page)
+    rows, total = inbox.inbox(db_session, caller.principal, page)
     return InboxPage(
         total=total,
         page=page,
@@ -201,11 +202,11 @@ def _not_found() -> JSONResponse:
 @router.get("/{reference}/receipt", responses=REFUSALS)
 def receipt(
     reference: str = Reference,
-    principal: Principal = Depends(api_principal("reports:read")),
+    caller: Allowed = Depends(require(policy.READ_REPORTS)),
     db_session: Session = Transaction,
 ) -> Response:
     """The receipt, with its inclusion proof once a signed checkpoint covers it."""
-    view = inbox.find(db_session, principal, reference)
+    view = inbox.find(db_session, caller.principal, reference)
     if view is None:
         return _not_found()
     return JSONResponse(receipts.receipt(db_session, view))
@@ -214,9 +215,10 @@ def receipt(
 @router.post("/{reference}/acknowledge", responses=REFUSALS)
 def acknowledge(
     reference: str = Reference,
-    principal: Principal = Depends(api_principal("reports:work")),
+    caller: Allowed = Depends(require(policy.WORK_REPORTS)),
     db_session: Session = Transaction,
 ) -> Response:
+    principal = caller.principal
     view = inbox.find(db_session, principal, reference, ledger_read=False)
     report = (
         db_session.scalar(select(Report).where(Report.reference == reference)) if view else None
@@ -239,13 +241,18 @@ def acknowledge(
 def refuse_change(
     request: Request,
     reference: str = Reference,
-    principal: Principal = Depends(api_principal("reports:read")),
+    caller: Allowed = Depends(require(policy.READ_REPORTS)),
     db_session: Session = Transaction,
 ) -> Response:
-    """Always refused, and the attempt is recorded and shown to oversight."""
+    """Always refused, and the attempt is recorded; shown to oversight as a possible act of
+    preventing a report only when the report is one the caller may see (a report elsewhere,
+    or none, is the ledgered attempt alone: the same answer, by the same path)."""
     verb = {"DELETE": "delete", "PUT": "edit", "PATCH": "edit"}.get(request.method, "withdraw")
-    report = db_session.scalar(select(Report).where(Report.reference == reference))
-    prevention.attempted(db_session, principal, report, reference, verb)
+    try:
+        report: Report | None = inbox.readable(db_session, caller.principal, reference)
+    except Refused:
+        report = None
+    prevention.attempted(db_session, caller.principal, report, reference, verb)
     return JSONResponse(
         {"detail": "Reports cannot be edited, deleted or withdrawn; the attempt is recorded"},
         status_code=405,

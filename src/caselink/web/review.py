@@ -15,33 +15,19 @@ from caselink.access.principal import Principal
 from caselink.review import progress as review_progress
 from caselink.review import queue
 from caselink.review.reading import read_case
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
 QUEUE_SHOWN = 20
+READER = Depends(require(policy.READ_REVIEW))
+REVIEWER = Depends(require(policy.REVIEW_CASES))
 
 
-def _reader(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if not policy.may_read_review(principal):
-        raise Forbidden()
-    return principal
-
-
-def _reviewer(current: Visit, csrf_token: str) -> Principal:
-    principal = signed_in(current)
+def _reviewer(current: Allowed, csrf_token: str) -> Principal:
     check_csrf(current, csrf_token)
-    if not policy.may_review(principal):
-        raise Forbidden()
-    return principal
+    return current.principal
 
 
 def _case_url(reference: str) -> str:
@@ -50,9 +36,9 @@ def _case_url(reference: str) -> str:
 
 @router.get("/review")
 def queue_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = READER, db_session: Session = Transaction
 ) -> Response:
-    principal = _reader(current)
+    principal = current.principal
     return render(
         request,
         "review/queue.html",
@@ -70,7 +56,7 @@ def queue_page(
 @router.post("/review/next")
 def take_next(
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = REVIEWER,
     db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
@@ -116,10 +102,10 @@ def _case_page(
 def case_page(
     request: Request,
     reference: str,
-    current: Visit = Depends(visit),
+    current: Allowed = READER,
     db_session: Session = Transaction,
 ) -> Response:
-    return _case_page(request, current, db_session, _reader(current), reference)
+    return _case_page(request, current, db_session, current.principal, reference)
 
 
 def _refused(
@@ -141,7 +127,7 @@ def record_outcome(
     outcome: str = Form(""),
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = REVIEWER,
     db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
@@ -170,7 +156,7 @@ def decide_approval(
     decision: str = Form(""),
     approval_reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = REVIEWER,
     db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
@@ -200,7 +186,7 @@ def release(
     reference: str,
     release_reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = REVIEWER,
     db_session: Session = Transaction,
 ) -> Response:
     principal = _reviewer(current, csrf_token)
@@ -217,9 +203,9 @@ def release(
 
 @router.get("/review/progress")
 def progress_page(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = READER, db_session: Session = Transaction
 ) -> Response:
-    principal = _reader(current)
+    principal = current.principal
     return render(
         request,
         "review/progress.html",
@@ -233,8 +219,8 @@ def progress_page(
 
 
 @router.get("/review/progress.csv")
-def progress_export(current: Visit = Depends(visit), db_session: Session = Transaction) -> Response:
-    principal = _reader(current)
+def progress_export(current: Allowed = READER, db_session: Session = Transaction) -> Response:
+    principal = current.principal
     return Response(
         review_progress.export_csv(db_session, principal),
         media_type="text/csv; charset=utf-8",

@@ -25,15 +25,8 @@ from caselink.loading.problems import LoadRejected, Problem
 from caselink.review import columns, importing, priorities
 from caselink.review import weights as review_weights
 from caselink.store.db import Database
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    database,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf, database
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -46,15 +39,9 @@ _DRAIN_LIMIT = 8 * MAX_BYTES  # read (and drop) an oversized body up to here, th
 _MAX_ID = 2**31 - 1
 
 
-def _importer(request: Request, db: Database) -> tuple[Visit, Principal]:
-    """Who is uploading, read in a short transaction of its own: the import writes in its own
-    transactions, which a request transaction holding SQLite's write lock would block."""
-    with db.transaction() as session:
-        current = visit(request, session)
-    principal = signed_in(current)
-    if not policy.may_import_review_cases(principal):
-        raise Forbidden()
-    return current, principal
+# Who is uploading is checked in a short transaction of its own ("alone"): the import writes
+# in its own transactions, which a request transaction holding SQLite's write lock would block.
+IMPORTER = Depends(require(policy.IMPORT_REVIEW_CASES, "alone"))
 
 
 def _form(
@@ -86,10 +73,8 @@ def _form(
 
 
 @router.get("/review/import")
-def import_form(request: Request) -> Response:
-    db = database(request)
-    current, principal = _importer(request, db)
-    return _form(request, current, principal, db)
+def import_form(request: Request, current: Allowed = IMPORTER) -> Response:
+    return _form(request, current, current.principal, database(request))
 
 
 def _safe_name(raw: str) -> str:
@@ -144,9 +129,8 @@ def _run_import(db: Database, upload: UploadFile, principal: Principal) -> impor
 
 
 @router.post("/review/import")
-async def import_upload(request: Request) -> Response:
-    db = database(request)
-    current, principal = await run_in_threadpool(_importer, request, db)
+async def import_upload(request: Request, current: Allowed = IMPORTER) -> Response:
+    db, principal = database(request), current.principal
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > MAX_BYTES + _FORM_OVERHEAD:
         await _drain(request)
@@ -185,12 +169,10 @@ async def import_upload(request: Request) -> Response:
 def import_result(
     request: Request,
     import_id: str,
-    current: Visit = Depends(visit),
+    current: Allowed = Depends(require(policy.READ_REVIEW)),
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
-    if not policy.may_read_review(principal):
-        raise Forbidden()
+    principal = current.principal
     found = None
     if import_id.isdigit() and int(import_id) <= _MAX_ID:
         found = importing.summary(db_session, int(import_id))

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access import accounts, sessions, tokens, totp
+from caselink.access import accounts, policy, sessions, tokens, totp
 from caselink.access.sessions import utcnow
 from caselink.ledger import Action, Actor, record
 from caselink.store.models import Alert, User
+from caselink.web.permissions import Allowed, require
 from caselink.web.security import (
     COOKIE,
     SECURE,
@@ -24,12 +25,14 @@ from caselink.web.security import (
     check_csrf,
     client_of,
     set_session_cookie,
-    signed_in,
     visit,
 )
 from caselink.web.templating import render
 
+# Signing in, enrolling and signing out are for people not (fully) signed in: public.
 router = APIRouter(include_in_schema=False)
+PUBLIC = [Depends(require(policy.PUBLIC))]
+SIGNED_IN = Depends(require(policy.SIGNED_IN))
 ANON_CSRF = "caselink_csrf"  # double-submit token for forms shown before sign-in
 
 
@@ -55,7 +58,7 @@ def _check_anonymous(request: Request, submitted: str | None) -> None:
         raise BadCsrf()
 
 
-@router.get("/sign-in")
+@router.get("/sign-in", dependencies=PUBLIC)
 def sign_in_page(
     request: Request, next: str | None = None, current: Visit = Depends(visit)
 ) -> Response:
@@ -66,7 +69,7 @@ def sign_in_page(
     return _with_anonymous_token(page, token)
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=PUBLIC)
 def sign_in(
     request: Request,
     next: str | None = None,
@@ -101,7 +104,7 @@ def sign_in(
     )
 
 
-@router.get("/sign-in/code")
+@router.get("/sign-in/code", dependencies=PUBLIC)
 def code_page(
     request: Request, next: str | None = None, current: Visit = Depends(visit)
 ) -> Response:
@@ -110,7 +113,7 @@ def code_page(
     return render(request, "sign_in_code.html", csrf_token=current.csrf_token, next=next)
 
 
-@router.post("/sign-in/code")
+@router.post("/sign-in/code", dependencies=PUBLIC)
 def code(
     request: Request,
     next: str | None = None,
@@ -141,7 +144,7 @@ def code(
     return response
 
 
-@router.post("/sign-out")
+@router.post("/sign-out", dependencies=PUBLIC)
 def sign_out(
     csrf_token: str = Form(""),
     current: Visit = Depends(visit),
@@ -166,10 +169,10 @@ def sign_out(
 @router.post("/sign-out-everywhere")
 def sign_out_everywhere(
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = SIGNED_IN,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
     ended = sessions.end_all(db_session, principal.user_id)
     revoked = tokens.revoke_all(db_session, principal.user_id, principal.actor, "signed out")
@@ -186,7 +189,7 @@ def sign_out_everywhere(
     return response
 
 
-@router.get("/signed-out")
+@router.get("/signed-out", dependencies=PUBLIC)
 def signed_out(request: Request) -> Response:
     return render(
         request,
@@ -199,9 +202,9 @@ def signed_out(request: Request) -> Response:
 
 @router.get("/home")
 def home(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = SIGNED_IN, db_session: Session = Transaction
 ) -> Response:
-    principal = signed_in(current)
+    principal = current.principal
     alerts = len(
         db_session.scalars(
             select(Alert.id).where(
@@ -224,7 +227,7 @@ def _invited(db_session: Session, code: str) -> User | None:
     return user if expires > utcnow() else None
 
 
-@router.get("/enrol/{code}")
+@router.get("/enrol/{code}", dependencies=PUBLIC)
 def enrol_page(request: Request, code: str, db_session: Session = Transaction) -> Response:
     user = _invited(db_session, code)
     if user is None:
@@ -249,7 +252,7 @@ def enrol_page(request: Request, code: str, db_session: Session = Transaction) -
     return _with_anonymous_token(page, token)
 
 
-@router.post("/enrol/{code}")
+@router.post("/enrol/{code}", dependencies=PUBLIC)
 def enrol(
     request: Request,
     code: str,

@@ -6,15 +6,18 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from caselink.access import policy
 from caselink.statistics import publication
 from caselink.statistics.disclosure import SUPPRESSED
+from caselink.web.permissions import require
 from caselink.web.security import Transaction, Visit, visit
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+PUBLIC = [Depends(require(policy.PUBLIC))]
 
 
-@router.get("/statistics")
+@router.get("/statistics", dependencies=PUBLIC)
 def statistics_page(
     request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
 ) -> Response:
@@ -29,7 +32,7 @@ def statistics_page(
     )
 
 
-@router.get("/statistics.csv")
+@router.get("/statistics.csv", dependencies=PUBLIC)
 def statistics_csv(db_session: Session = Transaction) -> Response:
     published = publication.latest(db_session)
     if published is None:

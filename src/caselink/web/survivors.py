@@ -11,20 +11,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from caselink.access import policy, refusals
-from caselink.access.principal import Principal
 from caselink.domain import Role
 from caselink.reporting.clock import utcnow
 from caselink.store.models import Case, ReviewRequest, VictimUpdate
 from caselink.survivors import portal, queue, review, updates, victims_code
 from caselink.survivors.workdays import spoken
-from caselink.web.security import (
-    Forbidden,
-    Transaction,
-    Visit,
-    check_csrf,
-    signed_in,
-    visit,
-)
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction, Visit, check_csrf
 from caselink.web.templating import not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -39,18 +32,16 @@ EVENT_WORDS = {
 DECISIONS = ("no_further_action", "charge")
 
 
-def _survivor(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if not policy.may_use_portal(principal):
-        raise Forbidden()
-    return principal
+SURVIVOR = Depends(require(policy.USE_PORTAL))
+OFFICER = Depends(require(policy.READ_REVIEW_REQUESTS))
+IN_CHARGE = Depends(require(policy.VICTIM_UPDATES))
 
 
 def _refused(request: Request, current: Visit, session: Session, kind: str, ref: str) -> Response:
     """Someone else's request, or none: the same 404, and the attempt on the record."""
     assert current.principal is not None
-    if session.scalar(select(ReviewRequest.id).where(ReviewRequest.reference == ref)):
-        refusals.refuse(session, current.principal, kind, ref)
+    exists = select(ReviewRequest.reference).where(ReviewRequest.reference == ref)
+    refusals.refused(session, current.principal, kind, ref, exists)
     return not_found(
         request,
         current.principal,
@@ -66,10 +57,10 @@ def _refused(request: Request, current: Visit, session: Session, kind: str, ref:
 def my_case(
     request: Request,
     requested: str = "",
-    current: Visit = Depends(visit),
+    current: Allowed = SURVIVOR,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _survivor(current)
+    principal = current.principal
     case = portal.read_my_case(db_session, principal, victims_code.load(), utcnow())
     sent = next((r for r in case.requests if r.reference == requested), None) if case else None
     return render(
@@ -84,9 +75,9 @@ def my_case(
 
 
 def _review_form(
-    request: Request, current: Visit, session: Session, reason: str, errors: dict[str, str]
+    request: Request, current: Allowed, session: Session, reason: str, errors: dict[str, str]
 ) -> Response:
-    principal = _survivor(current)
+    principal = current.principal
     code = victims_code.load()
     link = portal.link_of(session, principal)
     found = review.offer(session, code, link.case_id) if link else None
@@ -108,7 +99,7 @@ def _review_form(
 
 @router.get("/my-case/review")
 def review_form(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = SURVIVOR, db_session: Session = Transaction
 ) -> Response:
     return _review_form(request, current, db_session, "", {})
 
@@ -118,10 +109,10 @@ def ask_for_review(
     request: Request,
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = SURVIVOR,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _survivor(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
     link = portal.link_of(db_session, principal)
     if link is None:
@@ -139,10 +130,10 @@ def ask_for_review(
 def my_request(
     request: Request,
     reference: str,
-    current: Visit = Depends(visit),
+    current: Allowed = SURVIVOR,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _survivor(current)
+    principal = current.principal
     found = portal.request_of(db_session, principal, reference)
     if found is None:
         return _refused(request, current, db_session, "review_request", reference)
@@ -155,18 +146,11 @@ def my_request(
 # --- Officers: the right-to-review queue ---------------------------------------------------
 
 
-def _officer(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if not (policy.may_work_review_requests(principal) or principal.role == Role.OVERSIGHT_OFFICER):
-        raise Forbidden()
-    return principal
-
-
 @router.get("/right-to-review")
 def review_queue(
-    request: Request, current: Visit = Depends(visit), db_session: Session = Transaction
+    request: Request, current: Allowed = OFFICER, db_session: Session = Transaction
 ) -> Response:
-    principal = _officer(current)
+    principal = current.principal
     rows = queue.queue(db_session, principal)
     return render(
         request,
@@ -180,14 +164,14 @@ def review_queue(
 
 def _request_page(
     request: Request,
-    current: Visit,
+    current: Allowed,
     session: Session,
     reference: str,
     errors: dict[str, str] | None = None,
     done: str | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    principal = _officer(current)
+    principal = current.principal
     found = queue.find(session, principal, reference)
     if found is None:
         return _refused(request, current, session, "review_request", reference)
@@ -211,7 +195,7 @@ def review_request_page(
     request: Request,
     reference: str,
     done: str = "",
-    current: Visit = Depends(visit),
+    current: Allowed = OFFICER,
     db_session: Session = Transaction,
 ) -> Response:
     words = {"acknowledged": "You acknowledged the request.", "decided": "You decided the review."}
@@ -219,9 +203,9 @@ def review_request_page(
 
 
 def _act(
-    request: Request, current: Visit, session: Session, reference: str, action: str, **kw: str
+    request: Request, current: Allowed, session: Session, reference: str, action: str, **kw: str
 ) -> Response:
-    principal = _officer(current)
+    principal = current.principal
     found = queue.find(session, principal, reference)
     if found is None:
         return _refused(request, current, session, "review_request", reference)
@@ -262,7 +246,7 @@ def acknowledge_request(
     request: Request,
     reference: str,
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = OFFICER,
     db_session: Session = Transaction,
 ) -> Response:
     check_csrf(current, csrf_token)
@@ -276,7 +260,7 @@ def decide_request(
     outcome: str = Form(""),
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = OFFICER,
     db_session: Session = Transaction,
 ) -> Response:
     check_csrf(current, csrf_token)
@@ -286,22 +270,15 @@ def decide_request(
 # --- Officers: Victims' Code updates on their cases ----------------------------------------
 
 
-def _in_charge(current: Visit) -> Principal:
-    principal = signed_in(current)
-    if principal.role not in (Role.SAFEGUARDING_OFFICER, Role.OVERSIGHT_OFFICER):
-        raise Forbidden()
-    return principal
-
-
 def _updates_page(
     request: Request,
-    current: Visit,
+    current: Allowed,
     session: Session,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     done: str | None = None,
 ) -> Response:
-    principal = _in_charge(current)
+    principal = current.principal
     cases = session.scalars(
         select(Case.reference).where(policy.victim_updates(principal)).order_by(Case.reference)
     ).all()
@@ -325,7 +302,7 @@ def _updates_page(
 def updates_page(
     request: Request,
     done: str = "",
-    current: Visit = Depends(visit),
+    current: Allowed = IN_CHARGE,
     db_session: Session = Transaction,
 ) -> Response:
     words = {"recorded": "Recorded. Each victim of the case is owed an update.", "told": "Noted."}
@@ -340,10 +317,10 @@ def record_what_happened(
     occurred_on: str = Form(""),
     reason: str = Form(""),
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = IN_CHARGE,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _in_charge(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
     form = {"case_reference": case_reference, "kind": kind, "occurred_on": occurred_on}
     form["reason"] = reason
@@ -381,10 +358,10 @@ def told(
     request: Request,
     update_id: int,
     csrf_token: str = Form(""),
-    current: Visit = Depends(visit),
+    current: Allowed = IN_CHARGE,
     db_session: Session = Transaction,
 ) -> Response:
-    principal = _in_charge(current)
+    principal = current.principal
     check_csrf(current, csrf_token)
     found = db_session.scalar(
         select(VictimUpdate.id)

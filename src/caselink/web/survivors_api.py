@@ -13,14 +13,22 @@ from sqlalchemy.orm import Session
 
 from caselink.access import policy, refusals
 from caselink.access.principal import Principal
-from caselink.domain import Role
 from caselink.reporting.clock import utcnow
 from caselink.store.models import ReviewRequest
 from caselink.survivors import portal, queue, review, victims_code
-from caselink.web.security import Forbidden, Transaction, api_principal
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction
 
 router = APIRouter(prefix="/api", tags=["survivors"])
 Reference = Path(..., min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
+SURVIVOR = Depends(require(policy.USE_PORTAL))
+WORKER = Depends(require(policy.WORK_REVIEW_REQUESTS))
+
+
+def _refused(session: Session, p: Principal, reference: str) -> JSONResponse:
+    exists = select(ReviewRequest.reference).where(ReviewRequest.reference == reference)
+    refusals.refused(session, p, "review_request", reference, exists)
+    return JSONResponse({"detail": "no such request that you may see"}, status_code=404)
 
 
 class Detail(BaseModel):
@@ -129,11 +137,10 @@ def _problem(field: str, message: str, status: int = 422) -> JSONResponse:
 
 @router.get("/my-case", response_model=MyCaseOut, responses=REFUSALS)
 def api_my_case(
-    p: Principal = Depends(api_principal("my-case")),
+    caller: Allowed = SURVIVOR,
     db_session: Session = Transaction,
 ) -> MyCaseOut | JSONResponse:
-    if not policy.may_use_portal(p):
-        raise Forbidden()
+    p = caller.principal
     case = portal.read_my_case(db_session, p, victims_code.load(), utcnow())
     if case is None:
         return JSONResponse({"detail": "your account is not linked to a case"}, status_code=404)
@@ -158,11 +165,10 @@ def api_my_case(
 )
 def api_ask_for_review(
     body: ReviewAsk = Body(...),
-    p: Principal = Depends(api_principal("my-case")),
+    caller: Allowed = SURVIVOR,
     db_session: Session = Transaction,
 ) -> RequestOut | JSONResponse:
-    if not policy.may_use_portal(p):
-        raise Forbidden()
+    p = caller.principal
     link = portal.link_of(db_session, p)
     if link is None:
         return _problem("reason", "Your account is not linked to a case")
@@ -179,16 +185,13 @@ def api_ask_for_review(
 @router.get("/my-case/reviews/{reference}", response_model=RequestOut, responses=REFUSALS)
 def api_my_request(
     reference: str = Reference,
-    p: Principal = Depends(api_principal("my-case")),
+    caller: Allowed = SURVIVOR,
     db_session: Session = Transaction,
 ) -> RequestOut | JSONResponse:
-    if not policy.may_use_portal(p):
-        raise Forbidden()
+    p = caller.principal
     found = portal.request_of(db_session, p, reference)
     if found is None:
-        if db_session.scalar(select(ReviewRequest.id).where(ReviewRequest.reference == reference)):
-            refusals.refuse(db_session, p, "review_request", reference)
-        return JSONResponse({"detail": "no such request that you may see"}, status_code=404)
+        return _refused(db_session, p, reference)
     link = portal.link_of(db_session, p)
     redact = portal.Redactor(db_session, found.case_id, link.person_record_id if link else None)
     return _request_out(portal.request_views(db_session, [found], redact)[0])
@@ -196,12 +199,10 @@ def api_my_request(
 
 @router.get("/right-to-review", response_model=list[QueuedOut], responses=REFUSALS)
 def api_queue(
-    p: Principal = Depends(api_principal("reviews:work")),
+    caller: Allowed = Depends(require(policy.READ_REVIEW_REQUESTS)),
     db_session: Session = Transaction,
 ) -> list[QueuedOut]:
-    if not (policy.may_work_review_requests(p) or p.role == Role.OVERSIGHT_OFFICER):
-        raise Forbidden()
-    now = utcnow()
+    p, now = caller.principal, utcnow()
     return [
         QueuedOut(
             reference=q.reference,
@@ -219,13 +220,9 @@ def api_queue(
 def _api_act(
     session: Session, p: Principal, reference: str, answer: ReviewAnswer | None
 ) -> JSONResponse:
-    if not policy.may_work_review_requests(p):
-        raise Forbidden()
     found = queue.find(session, p, reference)
     if found is None:
-        if session.scalar(select(ReviewRequest.id).where(ReviewRequest.reference == reference)):
-            refusals.refuse(session, p, "review_request", reference)
-        return JSONResponse({"detail": "no such request that you may see"}, status_code=404)
+        return _refused(session, p, reference)
     try:
         if answer is None:
             review.acknowledge(session, p, found, utcnow())
@@ -249,10 +246,10 @@ def _api_act(
 )
 def api_acknowledge(
     reference: str = Reference,
-    p: Principal = Depends(api_principal("reviews:work")),
+    caller: Allowed = WORKER,
     db_session: Session = Transaction,
 ) -> JSONResponse:
-    return _api_act(db_session, p, reference, None)
+    return _api_act(db_session, caller.principal, reference, None)
 
 
 @router.post(
@@ -263,7 +260,7 @@ def api_acknowledge(
 def api_decide(
     reference: str = Reference,
     body: ReviewAnswer = Body(...),
-    p: Principal = Depends(api_principal("reviews:work")),
+    caller: Allowed = WORKER,
     db_session: Session = Transaction,
 ) -> JSONResponse:
-    return _api_act(db_session, p, reference, body)
+    return _api_act(db_session, caller.principal, reference, body)

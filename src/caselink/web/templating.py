@@ -7,52 +7,61 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.domain import AgencyKind, Role
+from caselink.domain import Role
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
+# The menu, in its order: each item is shown to whoever its permission allows, narrowed for
+# a few roles (`only`) where the page is reachable but not one of that role's daily tasks.
+OFFICERS = frozenset({Role.SAFEGUARDING_OFFICER})
+MENU: tuple[tuple[str, str, policy.Permission, frozenset[Role] | None], ...] = (
+    ("/home", "Home", policy.SIGNED_IN, None),
+    ("/report", "Make a report", policy.FILE_REPORTS, None),
+    # Officers find the reports they filed in their inbox's cases, not a list of their own.
+    ("/reports/mine", "Your reports", policy.FILE_REPORTS, frozenset({Role.REPORTER})),
+    ("/reports/inbox", "Reports inbox", policy.WORK_INBOX, OFFICERS),
+    # Oversight reads the clocks from the cases; the list is the officer in charge's.
+    (
+        "/victim-updates",
+        "Victim updates",
+        policy.VICTIM_UPDATES,
+        frozenset({Role.SAFEGUARDING_OFFICER}),
+    ),
+    ("/right-to-review", "Reviews asked for", policy.READ_REVIEW_REQUESTS, None),
+    # Oversight's inbox is the national triage queue.
+    ("/reports/inbox", "Triage", policy.WORK_INBOX, frozenset({Role.OVERSIGHT_OFFICER})),
+    ("/cases", "Cases", policy.READ_CASES, None),
+    ("/my-case", "My case", policy.USE_PORTAL, None),
+    # Everyone may read the alerts sent to them (a reporter's, from the home page's banner).
+    (
+        "/alerts",
+        "Alerts",
+        policy.SIGNED_IN,
+        frozenset({Role.OVERSIGHT_OFFICER, Role.SAFEGUARDING_OFFICER, Role.ANALYST}),
+    ),
+    ("/network/alerts", "Networks", policy.READ_NETWORKS, None),
+    ("/linkage/review", "Links to review", policy.READ_LINK_REVIEWS, None),
+    ("/oversight/access", "Access", policy.AUDIT_ACCESS, None),
+    ("/oversight/history", "Ledger", policy.AUDIT_ACCESS, None),
+    ("/oversight/comparison", "Compare forces", policy.COMPARE_FORCES, None),
+    ("/review", "Case review", policy.READ_REVIEW, None),
+    ("/admin/users", "Users", policy.MANAGE_USERS, None),
+    ("/account", "Your account", policy.SIGNED_IN, None),
+)
+
+
 def navigation(p: Principal | None) -> list[tuple[str, str]]:
+    """The menu items this principal may use, in order."""
     if p is None:
         return []
-    items = [("/home", "Home")]
-    if p.role in (Role.REPORTER, Role.SAFEGUARDING_OFFICER):
-        items.append(("/report", "Make a report"))
-    if p.role == Role.REPORTER:
-        items.append(("/reports/mine", "Your reports"))
-    if p.role == Role.SAFEGUARDING_OFFICER:
-        items.append(("/reports/inbox", "Reports inbox"))
-        items.append(("/victim-updates", "Victim updates"))
-    if p.role == Role.OVERSIGHT_OFFICER or (
-        p.role == Role.SAFEGUARDING_OFFICER and p.agency_kind == AgencyKind.POLICE_FORCE
-    ):
-        items.append(("/right-to-review", "Reviews asked for"))
-    if p.role == Role.OVERSIGHT_OFFICER:
-        items.append(("/reports/inbox", "Triage"))
-    if p.role in (
-        Role.SAFEGUARDING_OFFICER,
-        Role.ANALYST,
-        Role.CASE_REVIEWER,
-        Role.OVERSIGHT_OFFICER,
-    ):
-        items.append(("/cases", "Cases"))
-    if p.role == Role.SURVIVOR:
-        items.append(("/my-case", "My case"))
-    if p.role in (Role.OVERSIGHT_OFFICER, Role.SAFEGUARDING_OFFICER, Role.ANALYST):
-        items.append(("/alerts", "Alerts"))
-    if p.role in (Role.ANALYST, Role.OVERSIGHT_OFFICER):
-        items.append(("/network/alerts", "Networks"))
-        items.append(("/linkage/review", "Links to review"))
-    if p.role == Role.OVERSIGHT_OFFICER:
-        items += [("/oversight/access", "Access"), ("/oversight/history", "Ledger")]
-        items.append(("/oversight/comparison", "Compare forces"))
-    if p.role in (Role.CASE_REVIEWER, Role.OVERSIGHT_OFFICER):
-        items.append(("/review", "Case review"))
-    if p.role == Role.ADMINISTRATOR:
-        items.append(("/admin/users", "Users"))
-    items.append(("/account", "Your account"))
-    return items
+    return [
+        (href, label)
+        for href, label, permission, only in MENU
+        if permission.allows(p) and (only is None or p.role in only)
+    ]
 
 
 def not_found(

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from caselink.access import tokens
-from caselink.access.principal import Principal
+from caselink.access import policy, tokens
 from caselink.access.sessions import aware
 from caselink.store.models import ApiToken
-from caselink.web.security import Transaction, api_principal
+from caselink.web.permissions import Allowed, require
+from caselink.web.security import Transaction
 
 router = APIRouter(prefix="/api", tags=["tokens"])
-_caller = api_principal(None)
+OWN_TOKENS = Depends(require(policy.OWN_TOKENS))
 
 
 class Detail(BaseModel):
@@ -42,13 +42,10 @@ class TokenOut(BaseModel):
 
 
 @router.get("/tokens", response_model=list[TokenOut], responses=SIGN_IN)
-def list_tokens(
-    p: Principal = Depends(_caller), db_session: Session = Transaction
-) -> list[TokenOut]:
+def list_tokens(current: Allowed = OWN_TOKENS, db_session: Session = Transaction) -> list[TokenOut]:
     """Your API tokens, newest first (never their values: only their hashes are kept)."""
-    rows = db_session.scalars(
-        select(ApiToken).where(ApiToken.user_id == p.user_id).order_by(ApiToken.id.desc())
-    )
+    mine = ApiToken.user_id == current.principal.user_id
+    rows = db_session.scalars(select(ApiToken).where(mine).order_by(ApiToken.id.desc()))
     return [
         TokenOut(
             id=r.id,
@@ -70,10 +67,10 @@ def list_tokens(
 )
 def revoke_token(
     token_id: int = Path(ge=1, le=2**31 - 1),
-    p: Principal = Depends(_caller),
+    current: Allowed = OWN_TOKENS,
     db_session: Session = Transaction,
 ) -> Response:
     """Revoke one of your tokens; it is refused from the next request on. Ledgered."""
-    if not tokens.revoke(db_session, p, token_id):
+    if not tokens.revoke(db_session, current.principal, token_id):
         return JSONResponse({"detail": "No live token of yours has that id"}, status_code=404)
     return Response(status_code=204)
