@@ -230,10 +230,7 @@ def test_an_import_refuses_control_direction_and_non_ascii_digit_characters(
 ) -> None:
     sign_in(client, world, "reviewer")
     row = {**ROWS["REV/2"], column: value}
-    if column == "case_reference":
-        rows = {value: ROWS["REV/2"]}
-    else:
-        rows = {"REV/2": row}
+    rows = {value: ROWS["REV/2"]} if column == "case_reference" else {"REV/2": row}
     page = _upload(client, csv_text(rows))
     assert words in page
     assert column in page, "the problem names its column (and its line)"

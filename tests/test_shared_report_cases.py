@@ -102,8 +102,8 @@ def test_the_police_and_the_council_each_open_their_own_case(
     for page in (police_page, council_page):
         assert police.reference in page and council.reference in page
     assert (
-        f'Your agency works this report in case <a class="govuk-link" href="/cases/{council.reference}"'
-        in council_page
+        "Your agency works this report in case "
+        f'<a class="govuk-link" href="/cases/{council.reference}"' in council_page
     )
     assert ledger_problems(db) == []
 

@@ -34,7 +34,8 @@ HEADINGS = {
 
 
 def request_id(request: Request) -> str | None:
-    return request.scope.get("state", {}).get("request_id")
+    found = request.scope.get("state", {}).get("request_id")
+    return found if isinstance(found, str) else None
 
 
 def _is_api(request: Request) -> bool:
