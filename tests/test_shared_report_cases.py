@@ -132,3 +132,44 @@ def test_linking_an_existing_case_twice_records_it_once(
             )
             == 0
         ), "the agency's own case is already this report's: nothing to add"
+
+
+def test_two_clicks_at_the_same_moment_open_one_case(db: Database, world: World) -> None:
+    """Two requests opening a case from the same report at once (a double click reaching two
+    workers): the second waits for the first and gets its case back."""
+    import threading
+
+    from caselink.reporting import actions, intake
+    from caselink.store.models import Report
+    from tests.support.reporting import DUTY, checked, principal
+
+    officer = principal(db, world, "teacher")
+    with db.transaction() as s:
+        filed = intake.file_report(s, officer, checked(), DUTY)
+    police = principal(db, world, "officer-n")
+    start = threading.Barrier(2, timeout=30)
+    opened: list[str] = []
+    failed: list[BaseException] = []
+
+    def click() -> None:
+        try:
+            with db.transaction() as s:
+                report = s.get(Report, filed.report_id)
+                assert report is not None
+                start.wait()
+                opened.append(actions.open_case(s, police, report).reference)
+        except BaseException as error:  # reported below, not lost in the thread
+            failed.append(error)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failed, failed
+    assert len(opened) == 2 and opened[0] == opened[1]
+    with db.transaction() as s:
+        count = s.scalar(
+            select(func.count()).select_from(Case).where(Case.origin_report_id == filed.report_id)
+        )
+    assert count == 1
