@@ -90,9 +90,16 @@ def test_a_server_error_carries_its_request_id_and_logs_no_filled_in_path(
     assert failures[0]["path"] == "/test-failure/{reference}"
 
 
-def test_not_found_pages_and_api_errors_carry_the_request_id(client: TestClient) -> None:
+def test_not_found_pages_and_api_errors_carry_the_request_id(
+    client: TestClient, world: World
+) -> None:
     page = client.get("/no-such-page", headers={"X-Request-ID": "rq-1"})
     assert page.status_code == 404 and "rq-1" in page.text
+    sign_in(client, world, "officer-n")
+    routed = client.get("/cases/NO-SUCH-CASE", headers={"X-Request-ID": "rq-3"})
+    assert routed.status_code == 404 and "rq-3" in routed.text, "a route's own 404 page too"
+    refused = client.get("/cases/SOUTH%2F1", headers={"X-Request-ID": "rq-4"})
+    assert refused.status_code in (403, 404) and "rq-4" in refused.text
     api = client.get("/api/no-such-thing", headers={"X-Request-ID": "rq-2"})
     assert api.status_code == 404 and api.json()["request_id"] == "rq-2"
 
