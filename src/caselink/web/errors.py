@@ -114,7 +114,7 @@ def handle_errors(app: FastAPI, headers: Mapping[str, str]) -> None:
         if error.status_code in (204, 304):
             return Response(status_code=error.status_code, headers=error.headers)
         if _is_api(request):
-            return _json(request, error.status_code, _short(error.detail), error.headers)
+            return _json(request, error.status_code, error.detail, error.headers)
         if error.status_code == 404:
             return _page(request, 404, "Page not found", [NOT_FOUND])
         if error.status_code == 405:
@@ -131,7 +131,7 @@ def handle_errors(app: FastAPI, headers: Mapping[str, str]) -> None:
             error.status_code,
             HEADINGS.get(error.status_code, "There is a problem"),
             [
-                f"{_short(detail)}." if detail else "The service could not accept the request.",
+                f"{detail.rstrip('.')}." if detail else "The service could not accept the request.",
                 "Go back, correct it and try again.",
             ],
         )
