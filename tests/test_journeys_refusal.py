@@ -131,5 +131,9 @@ def test_error_pages_are_govuk_pages_and_the_api_keeps_json(db: Database) -> Non
         assert "Page not found" in page.text and "govuk-template" in page.text
     assert "cannot be used that way" in client.post("/home").text
     api = client.get("/api/no-such-thing")
-    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    # The body also carries the request id of the log line, as every error response does.
+    assert api.status_code == 404 and api.json() == {
+        "detail": "Not Found",
+        "request_id": api.headers["X-Request-ID"],
+    }
     assert client.get("/api/records/not-a-number").status_code in (401, 422)

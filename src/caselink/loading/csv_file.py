@@ -8,14 +8,23 @@ import codecs
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from caselink.loading.problems import Problem
 
 _CHUNK = 1 << 20
+# The csv module raises (an error, not a problem) on a field past its limit (131,072
+# characters by default): such a row is reported as a problem with its line.
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept as surrogates
+# Control characters (NUL, BEL, escape...; tab and line breaks are text) and the characters
+# that reorder how text is displayed (a right-to-left override makes "ABC/1" show as "1/CBA"):
+# refused in any field, as the report form refuses them.
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,43 @@ def inspect(path: Path) -> FileFacts:
         except UnicodeDecodeError:
             valid = False
     with _open_text(path) as text:
-        rows = max(sum(1 for _ in csv.reader(text)) - 1, 0)
+        rows = max(sum(1 for _ in _records(csv.reader(text), None)) - 1, 0)
     return FileFacts(digest.hexdigest(), size, valid, rows)
 
 
 def _open_text(path: Path):  # type: ignore[no-untyped-def]
     # utf-8-sig drops the byte-order mark spreadsheet programs write.
     return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _records(reader: Any, failed: Callable[[int, str], None] | None) -> Iterator[list[str]]:
+    """The reader's records, calling `failed(line, why)` for one it cannot read (a field
+    past the csv module's limit) and going on with the next; bounded by the file, since
+    each error consumes input."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if failed is not None:
+                failed(reader.line_num, _unreadable(error))
+
+
+def _unreadable(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"has a field longer than {csv.field_size_limit():,} characters"
+    return f"cannot be read as CSV ({error})"
+
+
+def not_text(value: str) -> str | None:
+    """Why `value` cannot be accepted as text (a control or direction character), or None."""
+    found = _NOT_TEXT.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    kind = "control" if ord(char) < 0xA0 else "text-direction"
+    return f"contains a {kind} character (U+{ord(char):04X}) that is not allowed: remove it"
 
 
 @dataclass(frozen=True)
@@ -77,7 +116,8 @@ class CsvFile:
     def rows(self, check_encoding: bool) -> Iterator[Row]:
         with _open_text(self.path) as text:
             reader = csv.reader(text)
-            header = next(reader, None)
+            records = _records(reader, lambda line, why: self._problem(line, "row", why))
+            header = next(records, None)
             if header is None or not any(cell.strip() for cell in header):
                 self._problem(0, "file", "the file is empty: expected a header row and records")
                 return
@@ -85,7 +125,7 @@ class CsvFile:
             if not self._header_ok(columns):
                 return
             width = len(columns)
-            for cells in reader:
+            for cells in records:
                 line = reader.line_num
                 if not any(cell.strip() for cell in cells):
                     continue  # blank lines carry nothing
@@ -96,6 +136,8 @@ class CsvFile:
                     continue
                 values = dict(zip(columns, cells, strict=True))
                 if check_encoding and self._undecodable(line, values):
+                    continue
+                if self._not_text(line, cells, values):
                     continue
                 yield Row(line, values)
 
@@ -115,6 +157,14 @@ class CsvFile:
         for column in duplicated:
             self._problem(1, "header", f"the column {column!r} appears more than once")
         return not missing and not duplicated
+
+    def _not_text(self, line: int, cells: list[str], values: dict[str, str]) -> bool:
+        if _NOT_TEXT.search("".join(cells)) is None:  # one search for the whole row
+            return False
+        for column, value in values.items():
+            if why := not_text(value):
+                self._problem(line, column, why)
+        return True
 
     def _undecodable(self, line: int, values: dict[str, str]) -> bool:
         bad = [column for column, value in values.items() if _UNDECODABLE.search(value)]

@@ -4,7 +4,7 @@ says what was expected, so the error report can be acted on."""
 import re
 from datetime import date
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII: \d matches any script's digits
 EARLIEST = date(1900, 1, 1)
 
 

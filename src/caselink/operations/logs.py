@@ -100,7 +100,8 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     return os.urandom(16).hex()  # as random as uuid4's, at a tenth of its cost
 
 
-def _template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (`/reports/{reference}`), never the filled-in path."""
     path = getattr(scope.get("route"), "path", None)
     if path is not None:
         return str(path)
@@ -145,7 +146,7 @@ def _log(scope: Scope, request_id: str, status: int, started: float, failed: boo
     fields = {
         "request_id": request_id,
         "method": scope.get("method"),
-        "path": _template(scope),
+        "path": route_template(scope),
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         "user_id": scope.get("state", {}).get("user_id"),

@@ -8,7 +8,7 @@ takes two officers: the first asks, a second approves or refuses.
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from caselink.access import policy
@@ -19,6 +19,7 @@ from caselink.reporting import notices
 from caselink.reporting.clock import utcnow
 from caselink.reporting.inbox import CLOSED_KINDS, pending_closure
 from caselink.reporting.rules import CLOSURE_REASONS, DutyRules
+from caselink.store import locks
 from caselink.store.models import (
     Agency,
     Area,
@@ -181,17 +182,100 @@ def link_case(
         raise ActionRefused(
             "There is no case with that reference that you can see", "case_reference"
         )
+    _lock_report(session, report)
+    if case.id in _report_case_ids(session, report, route.agency_id):
+        return case  # already linked by this agency: a repeat click changes nothing
     _act(session, p, report, route, "link_case", now, case_id=case.id, ledger_action=Action.LINK)
+    _link_to_other_agencies(session, p, report, case)
     return case
+
+
+def agency_case(session: Session, report: Report, agency_id: int | None) -> Case | None:
+    """The case the agency opened from, or linked to, this report (its first), if any."""
+    ids = _report_case_ids(session, report, agency_id)
+    return session.get(Case, ids[0]) if ids else None
+
+
+def cases_of_report(session: Session, report: Report) -> list[tuple[Case, str]]:
+    """Every case an agency opened from or linked to the report, with the agency's name."""
+    rows = session.execute(
+        select(Case, Agency.name)
+        .join(ReportAction, ReportAction.case_id == Case.id)
+        .join(ReportRoute, ReportRoute.id == ReportAction.route_id)
+        .join(Agency, Agency.id == ReportRoute.agency_id)
+        .where(
+            ReportAction.report_id == report.id,
+            ReportAction.kind.in_(CASE_KINDS),
+        )
+        .order_by(ReportAction.id)
+    ).all()
+    seen: dict[int, tuple[Case, str]] = {}
+    for case, agency in rows:
+        seen.setdefault(case.id, (case, agency))
+    return list(seen.values())
+
+
+CASE_KINDS = ("open_case", "link_case")
+
+
+def _report_case_ids(session: Session, report: Report, agency_id: int | None) -> list[int]:
+    ids = session.scalars(
+        select(ReportAction.case_id)
+        .join(ReportRoute, ReportRoute.id == ReportAction.route_id)
+        .where(
+            ReportAction.report_id == report.id,
+            ReportAction.kind.in_(CASE_KINDS),
+            ReportAction.case_id.is_not(None),
+            ReportRoute.agency_id == agency_id,
+        )
+        .order_by(ReportAction.id)
+    )
+    return [i for i in ids if i is not None]
+
+
+def _lock_report(session: Session, report: Report) -> None:
+    """Two officers (or one double click) opening a case from the same report at once wait
+    for each other, so the second sees the first's case instead of making another."""
+    locks.hold_for_transaction(session, REPORT_CASES + report.id)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has one writer: a write that changes nothing takes its lock now, before the
+        # check for an existing case, rather than at the first insert after it.
+        session.execute(text("UPDATE report_routes SET id = id WHERE 0"))
+
+
+REPORT_CASES = 0x6361_7365_0000_0000  # + report id: an advisory lock key per report
+
+
+def _link_to_other_agencies(session: Session, p: Principal, report: Report, case: Case) -> None:
+    """The police's case and the council's case from one report are linked to each other
+    (through the report, which both name, and on the record)."""
+    for other, _agency in cases_of_report(session, report):
+        if other.id != case.id:
+            record(
+                session,
+                p.actor,
+                Action.LINK,
+                "case",
+                case.reference,
+                reason=f"same report {report.reference} as case {other.reference}",
+            )
 
 
 def open_case(session: Session, p: Principal, report: Report, now: datetime | None = None) -> Case:
     """A new case from the report: its people become person records (so linkage and network
-    detection see them) and their phones, vehicles and addresses become case entities."""
+    detection see them) and their phones, vehicles and addresses become case entities.
+
+    Each agency the report was sent to may open its own case (the police and the council
+    both work a report sent to both); an agency that already has one gets it back, so a
+    repeat click changes nothing."""
     now = now or utcnow()
     route = _route_for(session, p, report)
     if route.agency_id is None:
         raise ActionRefused("Route the report to a force or local authority before opening a case")
+    _lock_report(session, report)
+    existing = agency_case(session, report, route.agency_id)
+    if existing is not None:
+        return existing
     agency = session.get(Agency, route.agency_id)
     assert agency is not None
     area = session.get(Area, agency.area_id)
@@ -201,8 +285,11 @@ def open_case(session: Session, p: Principal, report: Report, now: datetime | No
     )
     force = session.get(Area, force_id)
     assert force is not None
+    earlier = len(session.scalars(select(Case.id).where(Case.origin_report_id == report.id)).all())
+    # The first case keeps the report's number; a second agency's case adds its count.
+    suffix = f"-{earlier + 1}" if earlier else ""
     case = Case(
-        reference=f"{force.code}/{now.year}/R{report.id:06d}",
+        reference=f"{force.code}/{now.year}/R{report.id:06d}{suffix}",
         force_area_id=force_id,
         local_authority_id=report.local_authority_id,
         opened_on=now.date(),
@@ -215,8 +302,9 @@ def open_case(session: Session, p: Principal, report: Report, now: datetime | No
     people = session.scalars(
         select(ReportPerson).where(ReportPerson.report_id == report.id).order_by(ReportPerson.id)
     ).all()
+    records_from = f"{report.reference}{suffix}"
     for n, person in enumerate(people, start=1):
-        _person_in_case(session, case, agency, report, person, n, now.date())
+        _person_in_case(session, case, agency, records_from, person, n, now.date())
     session.add(CaseAssignment(case_id=case.id, user_id=p.user_id))
     record(
         session,
@@ -227,6 +315,7 @@ def open_case(session: Session, p: Principal, report: Report, now: datetime | No
         reason=f"opened from report {report.reference}",
     )
     _act(session, p, report, route, "open_case", now, case_id=case.id, ledger_action=Action.LINK)
+    _link_to_other_agencies(session, p, report, case)
     return case
 
 
@@ -234,7 +323,7 @@ def _person_in_case(
     session: Session,
     case: Case,
     agency: Agency,
-    report: Report,
+    records_from: str,
     person: ReportPerson,
     n: int,
     today: date,
@@ -242,7 +331,7 @@ def _person_in_case(
     record_row = PersonRecord(
         agency_id=agency.id,
         source="caselink-report",
-        record_id=f"{report.reference}-{n}",
+        record_id=f"{records_from}-{n}",
         given_name=person.given_name,
         family_name=person.family_name,
         date_of_birth=person.date_of_birth,

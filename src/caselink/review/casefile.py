@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from caselink.loading import fields
-from caselink.loading.csv_file import CsvFile
+from caselink.loading.csv_file import CsvFile, not_text
 from caselink.loading.problems import Problem
 from caselink.review import columns, normalise
 
@@ -131,7 +131,12 @@ def _parquet_rows(path: Path, problems: list[Problem]) -> Iterator[RawRow]:
     for batch in parquet.iter_batches(batch_size=10_000, columns=wanted):
         for values in batch.to_pylist():
             number += 1
-            yield RawRow(number, {k: _text(v) for k, v in values.items()})
+            row = {k: _text(v) for k, v in values.items()}
+            refused = [(k, why) for k, v in row.items() if (why := not_text(v))]
+            for column, why in refused:
+                problems.append(Problem(path.name, number, column, why))
+            if not refused:
+                yield RawRow(number, row)
 
 
 def _text(value: Any) -> str:

@@ -148,7 +148,8 @@ class WholeNumber:
         text = value.strip()
         if text.endswith(".0"):  # spreadsheets and Parquet floats write 3 as 3.0
             text = text[:-2]
-        if not re.fullmatch(r"-?\d+", text):
+        # ASCII digits only: \d also matches Arabic-Indic digits, which int() reads.
+        if not re.fullmatch(r"-?[0-9]+", text):
             raise ValueError(f"{value.strip()!r} is not a whole number")
         number = int(text)
         if not self.low <= number <= self.high:

@@ -47,6 +47,7 @@ SEALED_COLUMNS = (
     ("users", "totp_secret"),
     ("review_requests", "reason"),
     ("review_request_steps", "reason"),
+    ("survivor_explanations", "text"),
 )
 
 APPEND_ONLY_TABLES = (
@@ -83,6 +84,7 @@ APPEND_ONLY_TABLES = (
     "review_request_steps",
     "review_request_escalations",
     "statistics_publications",
+    "survivor_explanations",
 )
 
 
@@ -1034,6 +1036,26 @@ class ReviewRequestEscalation(Base):
     __table_args__ = (
         UniqueConstraint("request_id", "clock", "level", name="uq_review_request_escalations"),
         CheckConstraint("clock IN ('acknowledge', 'decide')", name="clock"),
+    )
+
+
+class SurvivorExplanation(Base):
+    """What a victim is told about a decision, or a review's decision, written for them by
+    the decision maker and checked to name nobody else in the case (caselink.survivors.
+    explanations). The portal shows this text and never the staff's reasons. Append-only."""
+
+    __tablename__ = "survivor_explanations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    review_step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_request_steps.id"), unique=True
+    )
+    text: Mapped[str] = mapped_column(SealedText("survivor_explanations.text"))
+    written_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("(decision_id IS NULL) <> (review_step_id IS NULL)", name="one_subject"),
     )
 
 

@@ -13,6 +13,11 @@ from caselink.store.models import CaseAssignment, SurvivorLink, VictimUpdate
 from caselink.survivors import updates
 from caselink.survivors.victims_code import VictimsCode
 
+FOR_THE_SURVIVOR = (
+    "The police have decided not to charge anyone for now, because there was not enough "
+    "evidence. This does not mean you were not believed. You can ask for the decision to be "
+    "reviewed."
+)
 REASON = (
     "The evidence was not strong enough to charge: the person suspected denied it in "
     "interview and there were no other witnesses."
@@ -44,5 +49,14 @@ def follow_case(session: Session, code: VictimsCode, now: datetime) -> str:
         when = now - timedelta(days=days_ago)
         updates.record_event(session, code, by, link.case_id, kind, when.date(), when)
     decided = now - timedelta(days=21)
-    updates.record_decision(session, code, by, link.case_id, "no_further_action", REASON, decided)
+    updates.record_decision(
+        session,
+        code,
+        by,
+        link.case_id,
+        "no_further_action",
+        REASON,
+        decided,
+        explanation=FOR_THE_SURVIVOR,
+    )
     return "The demo survivor's case has an officer in charge, updates and a decision to review."

@@ -1,10 +1,10 @@
 """What a survivor sees of their own case, in plain English: its status, what was decided and
 why, who to contact, what happens next, the updates they are owed, and their requests for a
 review. Nothing about any other person: other victims and witnesses are not mentioned, a
-suspect is "the person suspected", and any other participant's name or contact details that
-an officer typed into a reason are withheld before the text leaves this module."""
+suspect is "the person suspected", and no text staff wrote for staff is shown: a decision's
+reasons reach the survivor only as the explanation written for them (caselink.survivors.
+explanations), checked to name nobody else before it was stored."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -27,11 +27,10 @@ from caselink.store.models import (
     User,
     VictimUpdate,
 )
-from caselink.survivors import review, updates
+from caselink.survivors import explanations, review, updates
 from caselink.survivors.victims_code import VictimsCode
 from caselink.survivors.workdays import spoken
 
-WITHHELD = "[withheld]"
 OUTCOME_WORDS = {
     "no_further_action": "No further action: the police decided not to charge anyone for now",
     "charge": "The person suspected was charged",
@@ -122,39 +121,6 @@ def link_of(session: Session, p: Principal) -> SurvivorLink | None:
     )
 
 
-class Redactor:
-    """Withholds the names and contact details of everyone else in the case from text typed
-    by officers (a decision's reason, for example)."""
-
-    def __init__(self, session: Session, case_id: int, own_record_id: int | None) -> None:
-        words: set[str] = set()
-        for person in session.scalars(
-            select(PersonRecord)
-            .join(CaseParticipant, CaseParticipant.person_record_id == PersonRecord.id)
-            .where(CaseParticipant.case_id == case_id, PersonRecord.id != (own_record_id or 0))
-        ):
-            for value in (person.given_name, person.family_name, person.phone, person.email):
-                if value and len(value.strip()) >= 2:
-                    words.add(value.strip())
-            for value in (person.address, person.postcode):
-                if value and len(value.strip()) >= 4:
-                    words.add(value.strip())
-        longest_first = sorted(words, key=len, reverse=True)
-        self._pattern = (
-            re.compile(
-                r"(?<!\w)(" + "|".join(re.escape(w) for w in longest_first) + r")(?!\w)",
-                re.IGNORECASE,
-            )
-            if longest_first
-            else None
-        )
-
-    def __call__(self, text: str | None) -> str | None:
-        if text is None or self._pattern is None:
-            return text
-        return self._pattern.sub(WITHHELD, text)
-
-
 def _words(outcome: str | None) -> str:
     kind = updates.kind_of_outcome(outcome or "")
     return OUTCOME_WORDS.get(kind, (outcome or "").replace("_", " ").capitalize())
@@ -187,13 +153,20 @@ def _contact(session: Session, case_id: int) -> Contact | None:
     return Contact(*found) if found else None
 
 
-def request_views(
-    session: Session, requests: list[ReviewRequest], redact: Redactor
-) -> list[RequestView]:
+def request_views(session: Session, requests: list[ReviewRequest]) -> list[RequestView]:
+    """The survivor's requests; a decided one's reasons are the explanation written for
+    them (never the reviewer's own reasons), or a fixed sentence where there is none."""
+    done = {r.id: review.steps(session, r.id) for r in requests}
+    decided = [d["decide"].id for d in done.values() if "decide" in d]
+    written = explanations.for_review_steps(session, decided)
     views = []
     for r in requests:
-        done = review.steps(session, r.id)
-        ack, dec = done.get("acknowledge"), done.get("decide")
+        ack, dec = done[r.id].get("acknowledge"), done[r.id].get("decide")
+        reasons = None
+        if dec is not None:
+            reasons = written.get(dec.id) or explanations.REVIEW_NO_EXPLANATION.format(
+                date=spoken(aware(dec.at).date())
+            )
         views.append(
             RequestView(
                 reference=r.reference,
@@ -204,10 +177,25 @@ def request_views(
                 decided_on=aware(dec.at).date() if dec else None,
                 outcome=dec.outcome if dec else None,
                 outcome_words=review.OUTCOMES[dec.outcome] if dec and dec.outcome else None,
-                reasons=redact(dec.reason) if dec else None,
+                reasons=reasons,
             )
         )
     return views
+
+
+def decision_explanations(session: Session, decisions: list[Decision]) -> list[str]:
+    """What a survivor is told about each decision: its explanation, or a fixed sentence."""
+    written = explanations.for_decisions(session, [d.id for d in decisions])
+    return [
+        written.get(d.id)
+        or explanations.NO_EXPLANATION.format(date=spoken(aware(d.decided_at).date()))
+        for d in decisions
+    ]
+
+
+def closure_words(case_closure_reason: str | None) -> str | None:
+    """A closed case's reasons are staff text: the survivor is told they exist, not them."""
+    return explanations.CLOSURE if case_closure_reason else None
 
 
 def read_my_case(session: Session, p: Principal, code: VictimsCode, now: datetime) -> MyCase | None:
@@ -219,18 +207,20 @@ def read_my_case(session: Session, p: Principal, code: VictimsCode, now: datetim
     case = session.get(Case, link.case_id)
     assert case is not None
     record_read(session, p.actor, "case", case.id, reason="survivor portal")
-    redact = Redactor(session, case.id, link.person_record_id)
     own = session.get(PersonRecord, link.person_record_id) if link.person_record_id else None
     suspects = session.scalar(
         select(CaseParticipant.id)
         .where(CaseParticipant.case_id == case.id, CaseParticipant.role == "suspect")
         .limit(1)
     )
-    decisions = [
-        DecisionView(aware(d.decided_at).date(), _words(d.outcome), redact(d.reason) or "")
-        for d in session.scalars(
+    made = list(
+        session.scalars(
             select(Decision).where(Decision.case_id == case.id).order_by(Decision.decided_at)
         )
+    )
+    decisions = [
+        DecisionView(aware(d.decided_at).date(), _words(d.outcome), why)
+        for d, why in zip(made, decision_explanations(session, made), strict=True)
     ]
     mine = list(
         session.scalars(
@@ -255,7 +245,6 @@ def read_my_case(session: Session, p: Principal, code: VictimsCode, now: datetim
                 .order_by(ReviewRequest.requested_at.desc())
             )
         ),
-        redact,
     )
     chance = None
     found = review.offer(session, code, case.id)
@@ -276,7 +265,7 @@ def read_my_case(session: Session, p: Principal, code: VictimsCode, now: datetim
         reference=case.reference,
         your_name=" ".join(n for n in (own.given_name, own.family_name) if n) if own else None,
         status=_status(case),
-        closure_reason=redact(case.closure_reason),
+        closure_reason=closure_words(case.closure_reason),
         suspects=1 if suspects else 0,
         decisions=decisions,
         contact=_contact(session, case.id),

@@ -12,7 +12,7 @@ from caselink.access.principal import Principal
 from caselink.ledger import record_read
 from caselink.reporting.clock import aware
 from caselink.store.models import Case, Decision, ReviewRequest, User
-from caselink.survivors import review
+from caselink.survivors import explanations, review
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class RequestFile:
     acknowledged_by: str | None
     decided_review_by: str | None
     review_reasons: str | None
+    review_explanation: str | None = None  # what the victim was told
 
 
 def _queued(session: Session, p: Principal, request: ReviewRequest, case_ref: str) -> QueuedRequest:
@@ -106,4 +107,7 @@ def read_request(session: Session, p: Principal, request: ReviewRequest) -> Requ
         acknowledged_by=_name(session, ack.actor_user_id) if ack else None,
         decided_review_by=_name(session, dec.actor_user_id) if dec else None,
         review_reasons=dec.reason if dec else None,
+        review_explanation=(
+            explanations.for_review_steps(session, [dec.id]).get(dec.id) if dec else None
+        ),
     )

@@ -33,6 +33,7 @@ from caselink.store.models import (
     SurvivorLink,
     User,
 )
+from caselink.survivors import explanations
 from caselink.survivors.updates import kind_of_outcome
 from caselink.survivors.victims_code import VictimsCode
 from caselink.survivors.workdays import add_months, add_working_days, end_of, spoken
@@ -285,7 +286,10 @@ def decide(
     outcome: str,
     reason: str,
     now: datetime,
+    explanation: str | None = None,
 ) -> None:
+    """Decide the review. `reason` is for staff; `explanation` is what the victim is told,
+    checked to name nobody else in the case (see caselink.survivors.explanations)."""
     _allowed(session, p, request)
     reason = clean_text(reason)
     if outcome not in OUTCOMES:
@@ -296,14 +300,21 @@ def decide(
         raise ReviewProblem(
             "reason", f"The reasons must be {code.review.reason_max_chars:,} characters or fewer"
         )
+    try:
+        shown = explanations.checked(
+            session, request.case_id, request.person_record_id, explanation
+        )
+    except explanations.ExplanationRefused as refused:
+        raise ReviewProblem(refused.field, refused.message) from None
     done = steps(session, request.id)
     if "decide" in done:
         raise ReviewProblem("outcome", "The request has already been decided")
     if "acknowledge" not in done:  # deciding is also acknowledging
         _step(session, p, request, "acknowledge", None, None, now)
         record(session, p.actor, Action.ACKNOWLEDGE, "review_request", request.reference)
-    _step(session, p, request, "decide", outcome, reason, now)
+    step = _step(session, p, request, "decide", outcome, reason, now)
     record(session, p.actor, Action.DECIDE, "review_request", request.reference, reason=outcome)
+    explanations.store(session, p.actor, request.case_id, shown, now, review_step_id=step.id)
     _tell_victim(session, request, "decided", now)
 
 
@@ -315,18 +326,18 @@ def _step(
     outcome: str | None,
     reason: str | None,
     now: datetime,
-) -> None:
-    session.add(
-        ReviewRequestStep(
-            request_id=request.id,
-            kind=kind,
-            outcome=outcome,
-            reason=reason,
-            actor_user_id=p.user_id,
-            at=now,
-        )
+) -> ReviewRequestStep:
+    step = ReviewRequestStep(
+        request_id=request.id,
+        kind=kind,
+        outcome=outcome,
+        reason=reason,
+        actor_user_id=p.user_id,
+        at=now,
     )
+    session.add(step)
     session.flush()
+    return step
 
 
 def _tell_victim(session: Session, request: ReviewRequest, what: str, now: datetime) -> None:

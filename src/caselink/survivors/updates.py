@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from caselink.domain.dates import age_on
 from caselink.ledger import Action, Actor, record
+from caselink.ledger.state import content_digest
 from caselink.reporting.clock import aware
 from caselink.reporting.notices import SIGN_OFF, queue_mail
 from caselink.store.db import Database
@@ -31,6 +32,7 @@ from caselink.store.models import (
     VictimUpdate,
     VictimUpdateDelivery,
 )
+from caselink.survivors import explanations
 from caselink.survivors.victims_code import VictimsCode
 from caselink.survivors.workdays import add_working_days, end_of, spoken
 
@@ -150,10 +152,20 @@ def record_decision(
     reason: str,
     now: datetime,
     kind: str = "charging_decision",
+    *,
+    explanation: str | None = None,
 ) -> tuple[Decision, list[VictimUpdate]]:
-    """Record a decision with its reason and owe each victim the update it entitles them to."""
+    """Record a decision with its reason and owe each victim the update it entitles them to.
+
+    `reason` is for staff. `explanation` is what the victims are told: checked to name nobody
+    else in the case (explanations.ExplanationRefused if it does) and stored beside the
+    decision; without one they are told only that a decision was recorded."""
     if not reason.strip():
         raise ValueError("reason: give the reason for the decision")
+    shown = None
+    if explanation is not None:
+        victim = explanations.only_victim(session, case_id)
+        shown = explanations.checked(session, case_id, victim, explanation)
     decision = Decision(
         case_id=case_id,
         kind=kind,
@@ -164,7 +176,18 @@ def record_decision(
     )
     session.add(decision)
     session.flush()
-    record(session, by, Action.DECIDE, "decision", decision.id, reason=f"{kind}: {outcome}")
+    session.refresh(decision)  # the digest is of the row as the database returns it
+    record(
+        session,
+        by,
+        Action.DECIDE,
+        "decision",
+        decision.id,
+        reason=f"{kind}: {outcome}",
+        after=content_digest("decision", decision),
+    )
+    if shown is not None:
+        explanations.store(session, by, case_id, shown, now, decision_id=decision.id)
     made = _owe(
         session,
         code,

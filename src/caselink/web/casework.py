@@ -38,6 +38,7 @@ def cases_page(
     db_session: Session = Transaction,
 ) -> Response:
     principal = current.principal
+    page = min(max(page, 1), 100_000)  # a 25-digit page number overflowed the database's int
     rows, total = reading.list_cases(db_session, principal, q, page)
     pages = max(1, -(-total // reading.PAGE_SIZE))
     return render(

@@ -58,8 +58,12 @@ def nest(form: FormData) -> dict[str, Any]:
         parts = key.split(".")[:3]
         target = data
         for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = value
+            # `child=x` beside `child.given_name=y`: the group wins, the stray value is dropped
+            if not isinstance(target.get(part), dict):
+                target[part] = {}
+            target = target[part]
+        if not isinstance(target.get(parts[-1]), dict):
+            target[parts[-1]] = value
     suspects = data.get("suspects")
     if isinstance(suspects, dict):
         data["suspects"] = [suspects[k] for k in sorted(suspects, key=lambda k: (len(k), k))]
@@ -293,6 +297,16 @@ def _report(
                 .order_by(Agency.name)
             ).all()
         )
+    report_row = db_session.get(Report, found.id)
+    assert report_row is not None
+    own_case = next(
+        (
+            case
+            for case in (actions.agency_case(db_session, report_row, r.agency_id) for r in mine)
+            if case is not None
+        ),
+        None,
+    )
     late = bool(
         found.learned_on
         and found.submitted_at.date() - found.learned_on > rules.load().permitted_delay
@@ -315,6 +329,11 @@ def _report(
         pending_closure_mine=pending is not None and pending.by_user_id == principal.user_id,
         is_reporter=found.reporter_user_id == principal.user_id,
         late=late,
+        own_case=own_case.reference if own_case else None,
+        report_cases=[
+            (case.reference, agency)
+            for case, agency in actions.cases_of_report(db_session, report_row)
+        ],
         **LABELS,
     )
 

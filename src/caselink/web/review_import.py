@@ -96,6 +96,19 @@ async def _drain(request: Request) -> None:
             break
 
 
+async def _buffered(request: Request, limit: int) -> bool:
+    """Read a body of unknown length into the request (so the form parser reads it from
+    there); False, with the rest drained, if it is longer than `limit`."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            await _drain(request)
+            return False
+    request._body = bytes(body)  # Starlette's stream() replays a body it already holds
+    return True
+
+
 def _upload_problem(upload: UploadFile) -> tuple[str, int] | None:
     """What is wrong with the uploaded file itself, and the status to answer with."""
     if not upload.filename:
@@ -131,8 +144,19 @@ def _run_import(db: Database, upload: UploadFile, principal: Principal) -> impor
 @router.post("/review/import")
 async def import_upload(request: Request, current: Allowed = IMPORTER) -> Response:
     db, principal = database(request), current.principal
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > MAX_BYTES + _FORM_OVERHEAD:
+    length = request.headers.get("content-length")
+    if length is None:
+        # Sent in chunks, with no size given: read it, up to the limit, before parsing.
+        if not await _buffered(request, MAX_BYTES + _FORM_OVERHEAD):
+            errors = {FIELD: _too_large()}
+            return await run_in_threadpool(
+                _form, request, current, principal, db, errors, None, 413
+            )
+    elif not re.fullmatch(r"[0-9]{1,12}", length):
+        await _drain(request)
+        errors = {FIELD: "The upload did not say its size correctly: try again"}
+        return await run_in_threadpool(_form, request, current, principal, db, errors, None, 400)
+    elif int(length) > MAX_BYTES + _FORM_OVERHEAD:
         await _drain(request)
         errors = {FIELD: _too_large()}
         return await run_in_threadpool(_form, request, current, principal, db, errors, None, 413)
@@ -174,7 +198,8 @@ def import_result(
 ) -> Response:
     principal = current.principal
     found = None
-    if import_id.isdigit() and int(import_id) <= _MAX_ID:
+    # isdigit() is true of "²" and Arabic-Indic digits, which int() then refuses.
+    if re.fullmatch(r"[0-9]{1,10}", import_id) and int(import_id) <= _MAX_ID:
         found = importing.summary(db_session, int(import_id))
     if found is None:
         return not_found(

@@ -14,7 +14,7 @@ from caselink.access import policy, refusals
 from caselink.domain import Role
 from caselink.reporting.clock import utcnow
 from caselink.store.models import Case, ReviewRequest, VictimUpdate
-from caselink.survivors import portal, queue, review, updates, victims_code
+from caselink.survivors import explanations, portal, queue, review, updates, victims_code
 from caselink.survivors.workdays import spoken
 from caselink.web.permissions import Allowed, require
 from caselink.web.security import Transaction, Visit, check_csrf
@@ -137,9 +137,7 @@ def my_request(
     found = portal.request_of(db_session, principal, reference)
     if found is None:
         return _refused(request, current, db_session, "review_request", reference)
-    link = portal.link_of(db_session, principal)
-    redact = portal.Redactor(db_session, found.case_id, link.person_record_id if link else None)
-    view = portal.request_views(db_session, [found], redact)[0]
+    view = portal.request_views(db_session, [found])[0]
     return render(request, "survivors/request.html", principal, current.csrf_token, r=view)
 
 
@@ -221,6 +219,7 @@ def _act(
                 kw["outcome"],
                 kw["reason"],
                 utcnow(),
+                kw["survivor_explanation"],
             )
     except review.NotAllowed as refused:
         return render(
@@ -259,12 +258,22 @@ def decide_request(
     reference: str,
     outcome: str = Form(""),
     reason: str = Form(""),
+    survivor_explanation: str = Form(""),
     csrf_token: str = Form(""),
     current: Allowed = OFFICER,
     db_session: Session = Transaction,
 ) -> Response:
     check_csrf(current, csrf_token)
-    return _act(request, current, db_session, reference, "decide", outcome=outcome, reason=reason)
+    return _act(
+        request,
+        current,
+        db_session,
+        reference,
+        "decide",
+        outcome=outcome,
+        reason=reason,
+        survivor_explanation=survivor_explanation,
+    )
 
 
 # --- Officers: Victims' Code updates on their cases ----------------------------------------
@@ -316,6 +325,7 @@ def record_what_happened(
     kind: str = Form(""),
     occurred_on: str = Form(""),
     reason: str = Form(""),
+    survivor_explanation: str = Form(""),
     csrf_token: str = Form(""),
     current: Allowed = IN_CHARGE,
     db_session: Session = Transaction,
@@ -323,7 +333,7 @@ def record_what_happened(
     principal = current.principal
     check_csrf(current, csrf_token)
     form = {"case_reference": case_reference, "kind": kind, "occurred_on": occurred_on}
-    form["reason"] = reason
+    form |= {"reason": reason, "survivor_explanation": survivor_explanation}
     case_id = db_session.scalar(
         select(Case.id).where(Case.reference == case_reference, policy.victim_updates(principal))
     )
@@ -342,11 +352,28 @@ def record_what_happened(
             errors["occurred_on"] = "Enter the date it happened, like 2026-03-03"
     if kind in DECISIONS and not reason.strip():
         errors["reason"] = "Enter the reason for the decision"
+    if kind in DECISIONS and not survivor_explanation.strip():
+        errors["survivor_explanation"] = "Enter the explanation for the victim"
     if errors or case_id is None:
         return _updates_page(request, current, db_session, errors, form)
     code, now = victims_code.load(), utcnow()
     if kind in DECISIONS:
-        updates.record_decision(db_session, code, principal.actor, case_id, kind, reason, now)
+        try:
+            with db_session.begin_nested():
+                updates.record_decision(
+                    db_session,
+                    code,
+                    principal.actor,
+                    case_id,
+                    kind,
+                    reason,
+                    now,
+                    explanation=survivor_explanation,
+                )
+        except explanations.ExplanationRefused as refused:
+            return _updates_page(
+                request, current, db_session, {refused.field: refused.message}, form
+            )
     else:
         assert day is not None
         updates.record_event(db_session, code, principal.actor, case_id, kind, day, now)

@@ -100,7 +100,15 @@ class ReviewAsk(BaseModel):
 
 class ReviewAnswer(BaseModel):
     outcome: str = Field(max_length=20, description="upheld or overturned")
-    reason: str = Field(max_length=100_000, description="The reasons, shown to the victim")
+    reason: str = Field(max_length=100_000, description="The reasons, for staff")
+    survivor_explanation: str = Field(
+        "",
+        max_length=100_000,
+        description=(
+            "What the victim is told, written for them; refused if it names or identifies "
+            "anyone else in the case"
+        ),
+    )
 
 
 class Done(BaseModel):
@@ -178,8 +186,7 @@ def api_ask_for_review(
         )
     except review.ReviewProblem as problem:
         return _problem(problem.field, problem.message)
-    redact = portal.Redactor(db_session, made.case_id, link.person_record_id)
-    return _request_out(portal.request_views(db_session, [made], redact)[0])
+    return _request_out(portal.request_views(db_session, [made])[0])
 
 
 @router.get("/my-case/reviews/{reference}", response_model=RequestOut, responses=REFUSALS)
@@ -192,9 +199,7 @@ def api_my_request(
     found = portal.request_of(db_session, p, reference)
     if found is None:
         return _refused(db_session, p, reference)
-    link = portal.link_of(db_session, p)
-    redact = portal.Redactor(db_session, found.case_id, link.person_record_id if link else None)
-    return _request_out(portal.request_views(db_session, [found], redact)[0])
+    return _request_out(portal.request_views(db_session, [found])[0])
 
 
 @router.get("/right-to-review", response_model=list[QueuedOut], responses=REFUSALS)
@@ -228,7 +233,16 @@ def _api_act(
             review.acknowledge(session, p, found, utcnow())
         else:
             code = victims_code.load()
-            review.decide(session, p, code, found, answer.outcome, answer.reason, utcnow())
+            review.decide(
+                session,
+                p,
+                code,
+                found,
+                answer.outcome,
+                answer.reason,
+                utcnow(),
+                answer.survivor_explanation,
+            )
     except review.NotAllowed as refused:
         return JSONResponse({"detail": str(refused)}, status_code=403)
     except review.ReviewProblem as problem:

@@ -119,6 +119,8 @@ def render(
     **context: Any,
 ) -> Response:
     context.setdefault("errors", {})
+    if status_code >= 400:  # an error page shows the id its log line carries
+        context.setdefault("request_id", request.scope.get("state", {}).get("request_id"))
     return templates.TemplateResponse(
         request,
         template,

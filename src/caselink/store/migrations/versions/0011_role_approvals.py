@@ -1,6 +1,6 @@
 """two-person rule for roles that read case data
 
-Revision ID: 0013_role_approvals
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-08
 
@@ -18,7 +18,7 @@ from caselink.store.append_only import guard, unguard
 
 APPEND_ONLY = ("role_requests", "role_decisions")
 
-revision: str = "0013_role_approvals"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
