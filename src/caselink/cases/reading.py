@@ -221,6 +221,7 @@ class RecordView:
     phone: str | None
     email: str | None
     cases: list[tuple[str, str]]
+    person_id: int | None = None  # the linked person: their joined-up record is /people/{id}
 
 
 def record_exists(session: Session, record_id: int) -> bool:
@@ -257,4 +258,5 @@ def read_record(session: Session, p: Principal, record_id: int) -> RecordView | 
         person.phone,
         person.email,
         [(ref, role) for ref, role in in_cases],
+        person.person_id,
     )

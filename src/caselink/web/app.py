@@ -23,6 +23,7 @@ from caselink.web import (
     network,
     oversight,
     pages,
+    people,
     reporting,
     reporting_api,
     review,
@@ -123,9 +124,11 @@ def create_app(db: Database) -> FastAPI:
         survivors_api,
         comparison,
         statistics,
+        people,
     )
     for module in routers:
         app.include_router(module.router)
+    app.include_router(people.api)
     _handle_refusals(app)
     handle_errors(app, SECURITY_HEADERS)
 

@@ -47,6 +47,7 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
     if p.role == Role.OVERSIGHT_OFFICER:
         items += [("/oversight/access", "Access"), ("/oversight/history", "Ledger")]
         items.append(("/oversight/comparison", "Compare forces"))
+        items.append(("/oversight/sharing", "Sharing"))
     if p.role in (Role.CASE_REVIEWER, Role.OVERSIGHT_OFFICER):
         items.append(("/review", "Case review"))
     if p.role == Role.ADMINISTRATOR:
