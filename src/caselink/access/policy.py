@@ -108,7 +108,7 @@ def records(p: Principal, now: datetime | None = None) -> ColumnElement[bool]:
         select(CaseParticipant.person_record_id).join(Case).where(cases(p, now))
     )
     allowed = [in_visible_cases, _granted(p, "record", now)]
-    if p.agency_id is not None:
+    if p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and p.agency_id is not None:
         allowed.append(PersonRecord.agency_id == p.agency_id)
     if p.role == Role.ANALYST and p.force_area_id is not None:
         # Analysts link records across their force; a record its holder has decided not to
