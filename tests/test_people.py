@@ -274,3 +274,44 @@ def test_the_chronology_is_in_date_order_from_every_agency_and_filters(
     printed = client.get(f"/people/{child}/chronology/print")
     assert printed.status_code == 200 and "20 February 2024" in printed.text
     assert _entries(db, "person_chronology", child, "export")
+
+
+def test_demo_teams_one_per_local_authority_safe_to_run_again(
+    db: Database, world: PeopleWorld
+) -> None:
+    from caselink.people.demo import seed_teams
+
+    with db.transaction() as s:
+        assert seed_teams(s) == 2  # LA-N1 has its team already; LA-N2 and LA-S1 get one
+    with db.transaction() as s:
+        assert seed_teams(s) == 0
+        views = {v.code: v for v in teams.describe(s)}
+    members = {m.agency_code for m in views["MACPT-LA-N2"].members}
+    assert members == {"POL-N", "NHS-N", "CSC-N2"}  # not another area's school or council
+
+
+def test_the_sharing_form_names_the_field_and_changes_nothing(
+    db: Database, client: TestClient, world: PeopleWorld
+) -> None:
+    nhs = world.records["NHS-CHILD"]
+    client.cookies.set("caselink_session", world.cookies["nurse-n"])
+    form = client.get(f"/records/{nhs}/sharing")
+    assert form.status_code == 200
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(
+        f"/records/{nhs}/sharing",
+        data={
+            "decision": "not_shared",
+            "reason": "A long enough reason for the decision",
+            "review_on": "31/02/2027",
+            "contact": "Duty nurse",
+            "csrf_token": token,
+        },
+    )
+    assert (
+        answer.status_code == 400 and "Enter the date the decision will be reviewed" in answer.text
+    )
+    with db.transaction() as s:
+        assert s.scalar(select(SharingDecision.id)) is None
+    client.cookies.set("caselink_session", world.cookies["officer-n"])  # not the holder
+    assert client.get(f"/records/{nhs}/sharing").status_code == 404

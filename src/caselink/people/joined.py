@@ -266,7 +266,9 @@ def read_person(session: Session, p: Principal, person_id: int) -> JoinedPerson 
     caseload = session.scalar(
         select(PersonRecord.id).where(PersonRecord.person_id == person_id, policy.in_caseload(p))
     )
-    names = sorted({c.name for c in cards if c.given_name or c.family_name})
+    # The name most agencies use first (the page's heading), then the rest.
+    named = [c.name for c in cards if c.given_name or c.family_name]
+    names = sorted(set(named), key=lambda n: (-named.count(n), n))
     return JoinedPerson(
         person_id=person.id,
         person_key=person.person_key,
