@@ -315,3 +315,11 @@ def test_the_sharing_form_names_the_field_and_changes_nothing(
         assert s.scalar(select(SharingDecision.id)) is None
     client.cookies.set("caselink_session", world.cookies["officer-n"])  # not the holder
     assert client.get(f"/records/{nhs}/sharing").status_code == 404
+
+
+def test_a_chronology_csv_never_hands_a_spreadsheet_a_formula() -> None:
+    from caselink.people.chronology import Entry, as_csv
+
+    typed = Entry(datetime(2024, 1, 1, tzinfo=UTC), "record", "=cmd|' /C calc'!A0", "@SUM(1)", None)
+    rows = list(csv.reader(io.StringIO(as_csv([typed]))))
+    assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][3] == "'@SUM(1)"

@@ -196,6 +196,17 @@ def _oracle_record(plan: Plan, u: int, r: int) -> bool:
     return force in plan.teams and shared and _in_caseload(plan, force, r)
 
 
+def _oracle_person(plan: Plan, u: int, n: int) -> bool:
+    """The joined-up record answers when the user may read one of the person's records, or
+    is told (in their team's caseload) that a withheld one exists."""
+    role, force, _ = plan.users[u]
+    mine = [r for r, person in enumerate(plan.person_of) if person == n]
+    if any(_oracle_record(plan, u, r) for r in mine):
+        return True
+    member = role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and force in plan.teams
+    return member and any(r in plan.withheld and _in_caseload(plan, force, r) for r in mine)
+
+
 @contextmanager
 def fresh_database(dialect: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     if dialect == "sqlite":
@@ -378,6 +389,10 @@ def test_every_read_path_agrees_with_the_policy(
         TestClient(create_app(db), base_url="https://testserver", follow_redirects=False) as client,
     ):
         _, record_ids, api_tokens, cookies = _build(db, plan)
+        with db.transaction() as s:
+            person_ids = [
+                s.scalar(select(Person.id).where(Person.person_key == f"PK{n}")) for n in range(4)
+            ]
         for u, (role, _, _) in enumerate(plan.users):
             bearer = {"Authorization": f"Bearer {api_tokens[u]}"}
             expected = {_ref(c) for c in range(len(plan.cases)) if _oracle_case(plan, u, c)}
@@ -412,6 +427,10 @@ def test_every_read_path_agrees_with_the_policy(
                 assert (api.status_code == 200) == visible, (u, role, r)
                 assert (shown.status_code == 200) == visible, (u, role, r)
                 CHECKED["combinations"] += 2
+            for n in sorted(set(plan.person_of)):
+                answer = client.get(f"/api/people/{person_ids[n]}", headers=bearer)
+                assert (answer.status_code == 200) == _oracle_person(plan, u, n), (u, role, n)
+                CHECKED["combinations"] += 1
             CHECKED["combinations"] += 3
             client.cookies.clear()
     print(f"\n(user, object, path) combinations checked so far: {CHECKED['combinations']}")

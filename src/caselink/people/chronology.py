@@ -19,6 +19,7 @@ from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.people.joined import JoinedPerson
 from caselink.store.models import (
+    Agency,
     Area,
     Case,
     Decision,
@@ -98,8 +99,10 @@ def entries(session: Session, p: Principal, person: JoinedPerson) -> list[Entry]
         .where(Case.reference.in_(references), policy.cases(p))
     ).all()
     case_ids = {cid: ref for cid, ref, _ in cases}
-    for report in session.scalars(
-        select(Report).where(
+    for report, reporter_agency in session.execute(
+        select(Report, Agency.name)
+        .outerjoin(Agency, Agency.id == Report.reporter_agency_id)
+        .where(
             Report.id.in_(select(Case.origin_report_id).where(Case.id.in_(list(case_ids)))),
             policy.reports(p),
         )
@@ -108,7 +111,7 @@ def entries(session: Session, p: Principal, person: JoinedPerson) -> list[Entry]
             Entry(
                 _at(report.submitted_at),
                 "report",
-                _words(report.reporter_role or "") or "Reporter",
+                reporter_agency or _words(report.reporter_role or "") or "Reporter",
                 f"Report {report.reference} ({_words(report.trigger)})",
                 f"/reports/{report.reference}",
             )
@@ -175,10 +178,16 @@ def filtered(found: list[Entry], agency: str = "", kind: str = "") -> list[Entry
     return [e for e in found if (not agency or e.agency == agency) and (not kind or e.kind == kind)]
 
 
+def _cell(text: str) -> str:
+    """A value a spreadsheet will show as text, never run as a formula (a name typed as
+    "=HYPERLINK(...)" into an agency's system stays a name)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def as_csv(found: list[Entry]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["date", "kind", "agency", "what", "link"])
     for e in found:
-        writer.writerow([e.on.isoformat(), e.kind, e.agency, e.what, e.link or ""])
+        writer.writerow([e.on.isoformat(), e.kind, _cell(e.agency), _cell(e.what), e.link or ""])
     return out.getvalue()
