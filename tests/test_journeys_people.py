@@ -61,7 +61,7 @@ def both_widths(page: Page, label: str) -> None:
     """axe and no sideways scrolling at the page's width and at 320 px."""
     width = page.viewport_size
     check_page(page, label)
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
     check_page(page, f"{label} at 320 px")
     if width:
         page.set_viewport_size(width)

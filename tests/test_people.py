@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,10 +33,13 @@ def client(db: Database) -> Iterator[TestClient]:
         yield c
 
 
-def _person(client: TestClient, world: PeopleWorld, username: str, who: str = "child") -> dict:
+def _person(
+    client: TestClient, world: PeopleWorld, username: str, who: str = "child"
+) -> dict[str, Any]:
     answer = client.get(f"/api/people/{world.persons[who]}", headers=world.bearer(username))
     assert answer.status_code == 200, answer.text
-    return answer.json()
+    found: dict[str, Any] = answer.json()
+    return found
 
 
 def _entries(db: Database, object_type: str, object_id: int, action: str) -> list[LedgerEntry]:

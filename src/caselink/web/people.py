@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from caselink.access import policy
 from caselink.access.principal import Principal
+from caselink.access.sessions import utcnow
 from caselink.domain import Role
 from caselink.ledger import Action, record, record_read
 from caselink.people import chronology, joined, sharing, teams
@@ -185,7 +186,7 @@ def chronology_print(
         current.csrf_token,
         person=person,
         entries=shown,
-        printed=datetime.now().date(),
+        printed=utcnow().date(),
     )
 
 
@@ -308,7 +309,7 @@ def sharing_decisions(
         current.csrf_token,
         rows=rows,
         teams=teams.describe(db_session),
-        due=sharing.due(db_session, datetime.now().date()),
+        due=sharing.due(db_session, utcnow().date()),
     )
 
 
