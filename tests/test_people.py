@@ -327,3 +327,29 @@ def test_a_chronology_csv_never_hands_a_spreadsheet_a_formula() -> None:
     typed = Entry(datetime(2024, 1, 1, tzinfo=UTC), "record", "=cmd|' /C calc'!A0", "@SUM(1)", None)
     rows = list(csv.reader(io.StringIO(as_csv([typed]))))
     assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][3] == "'@SUM(1)"
+
+
+def test_the_teams_commands_change_membership_and_name_a_bad_argument(
+    database_url: str, db: Database, world: PeopleWorld
+) -> None:
+    from typer.testing import CliRunner
+
+    from caselink.cli import app
+
+    env = {"CASELINK_DATABASE_URL": database_url}
+    runner = CliRunner()
+    bad = runner.invoke(
+        app, ["teams", "create", "T2", "Team", "--local-authority", "NOPE"], env=env
+    )
+    assert bad.exit_code == 2 and "local_authority: there is no local authority" in bad.output
+    made = runner.invoke(
+        app, ["teams", "create", "T2", "Coldwater team", "--local-authority", "LA-N2"], env=env
+    )
+    assert made.exit_code == 0, made.output
+    added = runner.invoke(app, ["teams", "add-member", "T2", "CSC-N2"], env=env)
+    assert added.exit_code == 0 and "CSC-N2 added to T2" in added.output
+    shown = runner.invoke(app, ["teams", "show"], env=env)
+    assert "MACPT-N1" in shown.output and "T2" in shown.output
+    with db.transaction() as s:
+        reasons = s.scalars(select(LedgerEntry.reason).where(LedgerEntry.object_id == "T2")).all()
+    assert "member added: CSC-N2" in reasons
