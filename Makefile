@@ -54,6 +54,7 @@ demo: install assets
 	$(BIN)/caselink network detect
 	$(BIN)/caselink survivors demo
 	$(BIN)/caselink oversight demo-activity
+	$(BIN)/caselink teams demo
 	$(BIN)/caselink statistics publish --out var/statistics.csv
 	$(BIN)/caselink demo-accounts
 	$(BIN)/caselink serve --host 127.0.0.1 --port 8000

@@ -5,7 +5,7 @@
 
 1. Builds a demo-scale SQLite database with the same steps as `make demo` (synth, load,
    link --store, review synth and import, demo-accounts, network detect, the survivor and
-   oversight demo steps, a statistics publication), run through the
+   oversight demo steps, the child protection teams, a statistics publication), run through the
    `caselink` CLI, and caches it under var/bench/page-speed/ so later runs start at once
    (--rebuild starts again). The measured runs work on a copy, so the cache stays as built.
 2. Signs in every demo account (password, then the security code), finds every HTML page
@@ -52,6 +52,7 @@ FIRST_CHOICE = (
     ("/reports", "officer"),
     ("/cases", "officer"),
     ("/records", "officer"),
+    ("/people", "officer"),
     ("/alerts", "officer"),
     ("/network", "analyst"),
     ("/linkage", "analyst"),
@@ -109,6 +110,7 @@ def build(records: int, cases: int, rebuild: bool) -> Path:
         ["network", "detect"],
         ["survivors", "demo"],
         ["oversight", "demo-activity"],
+        ["teams", "demo"],
         ["statistics", "publish", "--out", str(CACHE / "statistics.csv")],
     ]
     for step in steps:

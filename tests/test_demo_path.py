@@ -10,6 +10,9 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from caselink.access.accounts import find_user
+from caselink.access.principal import principal_for
+from caselink.people import teams as people_teams
 from caselink.store.db import Database
 
 
@@ -52,6 +55,20 @@ def test_demo_path_loads_everything_and_serves(database_url: str, synthetic: Pat
     for username in ("teacher", "officer", "analyst", "reviewer", "inspector", "admin"):
         assert username in accounts.stdout
     assert _caselink(database_url, "demo-accounts").returncode == 0, "re-running is safe"
+    teams = _caselink(database_url, "teams", "demo")
+    assert teams.returncode == 0 and "child protection teams" in teams.stdout, teams.stderr
+    assert "already there" in _caselink(database_url, "teams", "demo").stdout
+    shared = Database(database_url)
+    with shared.transaction() as s:  # the demo officer and social worker share a team
+        officer, social = (
+            principal_for(s, user)
+            for user in (find_user(s, "officer"), find_user(s, "social-worker"))
+            if user is not None
+        )
+        assert {t.code for t in people_teams.teams_of(s, officer)} & {
+            t.code for t in people_teams.teams_of(s, social)
+        }
+    shared.dispose()
 
     port = _free_port()
     env = {**os.environ, "CASELINK_DATABASE_URL": database_url}

@@ -139,8 +139,9 @@ def test_journey_case_reviewer_imports_and_works_the_queue(
             check_page(page, f"{label} at {width} px")
         page.goto(base + "/review")
         reference = page.locator("#queue tbody a").first
-        box, line = reference.bounding_box(), reference.evaluate(
-            "a => parseFloat(getComputedStyle(a).lineHeight)"
+        box, line = (
+            reference.bounding_box(),
+            reference.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)"),
         )
         assert box is not None and box["height"] < 1.5 * line, "the reference stays on one line"
     page.screenshot(path=shots / "10-queue-phone.png", full_page=True)

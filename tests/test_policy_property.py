@@ -1,5 +1,9 @@
 """Property: for random worlds, every read path shows exactly what the policy allows.
 
+Person records follow the team rule (s.16LA Children Act 2004): an officer reads their own
+agency's records, those in cases they may see, and the shared records of people in their
+child protection team's caseload; not every record in the force area.
+
 The oracle below restates the rules of caselink.access.policy in plain Python; every path
 (API list, count, search, export, detail; page list and detail; record API and page) must
 agree with it for every (user, case) and (user, record) pair. The number of combinations
@@ -40,8 +44,12 @@ from caselink.store.models import (
     Case,
     CaseAssignment,
     CaseParticipant,
+    ChildProtectionTeam,
+    Person,
     PersonRecord,
+    SharingDecision,
     SurvivorLink,
+    TeamMember,
     User,
     UserSession,
 )
@@ -61,6 +69,9 @@ class Plan:
     assignments: set[tuple[int, int]]  # (user, case)
     grants: set[tuple[int, str, int, bool]]  # (user, "case"/"record", index, still valid)
     survivor_of: dict[int, int]  # user -> case
+    person_of: list[int]  # record -> person (records of one person, linked)
+    teams: set[int]  # forces whose local authority 0 has a team (that force's police + care)
+    withheld: set[int]  # records their holder decided not to share (s.16LA)
 
 
 @st.composite
@@ -110,7 +121,22 @@ def plans(draw: st.DrawFn) -> Plan:
         for u, (role, _, _) in enumerate(users)
         if role == Role.SURVIVOR
     }
-    return Plan(forces, cases, records, participants, users, assignments, grants, survivor_of)
+    person_of = draw(st.lists(st.integers(0, 3), min_size=len(records), max_size=len(records)))
+    teams = draw(st.sets(st.integers(0, forces - 1)))
+    withheld = draw(st.sets(st.integers(0, len(records) - 1), max_size=2))
+    return Plan(
+        forces,
+        cases,
+        records,
+        participants,
+        users,
+        assignments,
+        grants,
+        survivor_of,
+        person_of,
+        teams,
+        withheld,
+    )
 
 
 def _ref(i: int) -> str:
@@ -137,6 +163,22 @@ def _oracle_case(plan: Plan, u: int, c: int) -> bool:
     return False
 
 
+def _agency_of_user(plan: Plan, u: int) -> tuple[int, int] | None:
+    """(force, kind 0=police 1=social care) of the user's agency, as _build gives it."""
+    role, force, kind = plan.users[u]
+    if role in (Role.OVERSIGHT_OFFICER, Role.ADMINISTRATOR, Role.SURVIVOR):
+        return None
+    return (force, 1 if kind == 1 and role == Role.SAFEGUARDING_OFFICER else 0)
+
+
+def _in_caseload(plan: Plan, team_force: int, r: int) -> bool:
+    """The record's person is in a case held in the team's local authority (LA 0)."""
+    return any(
+        plan.person_of[rr] == plan.person_of[r] and plan.cases[c] == (team_force, 0)
+        for c, rr in plan.participants
+    )
+
+
 def _oracle_record(plan: Plan, u: int, r: int) -> bool:
     role, force, kind = plan.users[u]
     if role == Role.OVERSIGHT_OFFICER:
@@ -147,11 +189,26 @@ def _oracle_record(plan: Plan, u: int, r: int) -> bool:
         return True
     if any(_oracle_case(plan, u, c) for c, rr in plan.participants if rr == r):
         return True
-    record_force, record_kind = plan.records[r]
-    if role == Role.SAFEGUARDING_OFFICER and kind == 1:
-        # A council's officer: their own agency's records (social care of their force).
-        return (record_force, record_kind) == (force, 1)
-    return role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and record_force == force
+    if role not in (Role.SAFEGUARDING_OFFICER, Role.ANALYST):
+        return False
+    if _agency_of_user(plan, u) == plan.records[r]:
+        return True  # their own agency's record
+    shared = r not in plan.withheld
+    if role == Role.ANALYST and plan.records[r][0] == force and shared:
+        return True  # analysts link across their force
+    # Both of a force's agencies are members of the team of its local authority 0.
+    return force in plan.teams and shared and _in_caseload(plan, force, r)
+
+
+def _oracle_person(plan: Plan, u: int, n: int) -> bool:
+    """The joined-up record answers when the user may read one of the person's records, or
+    is told (in their team's caseload) that a withheld one exists."""
+    role, force, _ = plan.users[u]
+    mine = [r for r, person in enumerate(plan.person_of) if person == n]
+    if any(_oracle_record(plan, u, r) for r in mine):
+        return True
+    member = role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and force in plan.teams
+    return member and any(r in plan.withheld and _in_caseload(plan, force, r) for r in mine)
 
 
 @contextmanager
@@ -225,6 +282,12 @@ def _build(db: Database, plan: Plan) -> tuple[list[int], list[int], list[str], l
             s.add(case)
             s.flush()
             case_ids.append(case.id)
+        persons = []
+        for n in range(4):
+            person = Person(person_key=f"PK{n}")
+            s.add(person)
+            s.flush()
+            persons.append(person.id)
         record_ids = []
         for i, (f, kind) in enumerate(plan.records):
             agency = police[f] if kind == 0 else social[f]
@@ -234,10 +297,32 @@ def _build(db: Database, plan: Plan) -> tuple[list[int], list[int], list[str], l
                 agency_id=agency.id,
                 given_name=f"Given{i}",
                 family_name=f"Zfam{i}x",
+                person_id=persons[plan.person_of[i]],
             )
             s.add(record)
             s.flush()
             record_ids.append(record.id)
+        for r in plan.withheld:
+            agency_id = (police if plan.records[r][1] == 0 else social)[plan.records[r][0]].id
+            s.add(
+                SharingDecision(
+                    person_record_id=record_ids[r],
+                    agency_id=agency_id,
+                    decision="not_shared",
+                    reason="property test: more detrimental to share",
+                    review_on=date(2030, 1, 1),
+                    contact="the holder",
+                    decided_at=sessions.utcnow(),
+                )
+            )
+        for f in plan.teams:
+            team = ChildProtectionTeam(
+                code=f"T{f}", name=f"Team {f}", local_authority_id=authorities[f][0].id
+            )
+            s.add(team)
+            s.flush()
+            for agency in (police[f], social[f]):
+                s.add(TeamMember(team_id=team.id, agency_id=agency.id, added_at=sessions.utcnow()))
         for c, r in plan.participants:
             s.add(
                 CaseParticipant(case_id=case_ids[c], person_record_id=record_ids[r], role="victim")
@@ -317,6 +402,10 @@ def test_every_read_path_agrees_with_the_policy(
         TestClient(create_app(db), base_url="https://testserver", follow_redirects=False) as client,
     ):
         _, record_ids, api_tokens, cookies = _build(db, plan)
+        with db.transaction() as s:
+            person_ids = [
+                s.scalar(select(Person.id).where(Person.person_key == f"PK{n}")) for n in range(4)
+            ]
         for u, (role, _, _) in enumerate(plan.users):
             bearer = {"Authorization": f"Bearer {api_tokens[u]}"}
             if role not in CASEWORK:
@@ -355,6 +444,10 @@ def test_every_read_path_agrees_with_the_policy(
                 assert (api.status_code == 200) == visible, (u, role, r)
                 assert (shown.status_code == 200) == visible, (u, role, r)
                 CHECKED["combinations"] += 2
+            for n in sorted(set(plan.person_of)):
+                answer = client.get(f"/api/people/{person_ids[n]}", headers=bearer)
+                assert (answer.status_code == 200) == _oracle_person(plan, u, n), (u, role, n)
+                CHECKED["combinations"] += 1
             CHECKED["combinations"] += 3
             client.cookies.clear()
     print(f"\n(user, object, path) combinations checked so far: {CHECKED['combinations']}")

@@ -6,7 +6,10 @@ no second, page-level check to forget. The rules:
 
 - oversight officers read every force's cases and records (and every read is ledgered);
 - safeguarding officers see cases in their force area (police) or local authority (social
-  care), and any case assigned to them;
+  care), and any case assigned to them; person records of their own agency and in cases
+  they may see;
+- members of a multi-agency child protection team (s.16LA Children Act 2004) also see every
+  shared record of the people in their team's caseload (see "Child protection teams");
 - analysts see cases and person records within their force; records elsewhere only when a
   cross-boundary network alert grants them those records;
 - case reviewers see the cases assigned to them;
@@ -25,7 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 
 from caselink.access.principal import Principal
 from caselink.access.sessions import utcnow
@@ -36,7 +50,9 @@ from caselink.store.models import (
     Area,
     Case,
     CaseAssignment,
+    CaseloadAddition,
     CaseParticipant,
+    ChildProtectionTeam,
     LinkCandidate,
     Network,
     NetworkAlert,
@@ -45,7 +61,9 @@ from caselink.store.models import (
     Report,
     ReportRoute,
     ReviewRequest,
+    SharingDecision,
     SurvivorLink,
+    TeamMember,
 )
 
 BREAK_GLASS_ROLES = frozenset({Role.SAFEGUARDING_OFFICER, Role.ANALYST, Role.CASE_REVIEWER})
@@ -98,17 +116,19 @@ def records(p: Principal, now: datetime | None = None) -> ColumnElement[bool]:
     )
     # Each condition is one way in, OR-ed together; a multi-agency team's caseload is one more.
     allowed = [in_visible_cases, _granted(p, "record", now)]
-    if p.role == Role.SAFEGUARDING_OFFICER and p.agency_kind == AgencyKind.LOCAL_AUTHORITY:
-        # A council's officer: what their own agency holds (and the cases they may see);
-        # not every council's, school's and trust's records in the force area.
-        if p.agency_id is not None:
-            allowed.append(PersonRecord.agency_id == p.agency_id)
-    elif p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and p.force_area_id is not None:
+    if p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and p.agency_id is not None:
+        allowed.append(PersonRecord.agency_id == p.agency_id)
+    if p.role == Role.ANALYST and p.force_area_id is not None:
+        # Analysts link records across their force; a record its holder has decided not to
+        # share (s.16LA) stays with its holder.
         areas_in_force = select(Area.id).where(
             or_(Area.id == p.force_area_id, Area.parent_id == p.force_area_id)
         )
         agencies_in_force = select(Agency.id).where(Agency.area_id.in_(areas_in_force))
-        allowed.append(PersonRecord.agency_id.in_(agencies_in_force))
+        allowed.append(
+            and_(PersonRecord.agency_id.in_(agencies_in_force), PersonRecord.id.not_in(withheld()))
+        )
+    allowed.append(team_caseload(p))
     return or_(*allowed)
 
 
@@ -370,6 +390,8 @@ VICTIM_UPDATES = Permission(
 AUDIT_ACCESS = Permission("ledger:audit", _in(Role.OVERSIGHT_OFFICER))  # history, patterns
 COMPARE_FORCES = Permission("oversight:compare", may_compare_forces)
 MANAGE_USERS = Permission("users:manage", _in(Role.ADMINISTRATOR))
+# The oversight list of s.16LA decisions and of the child protection teams.
+SEE_SHARING = Permission("oversight:sharing", lambda p: may_see_sharing_decisions(p))
 # Listing and revoking your own API tokens: any live token of yours may (a script that
 # suspects its token leaked revokes it with that token), whatever its scopes.
 OWN_TOKENS = Permission("tokens:own", _anyone)
@@ -401,6 +423,92 @@ PERMISSIONS: dict[str, Permission] = {
         VICTIM_UPDATES,
         AUDIT_ACCESS,
         COMPARE_FORCES,
+        SEE_SHARING,
         MANAGE_USERS,
     )
 }
+
+
+# --- Child protection teams (caselink.people) ---------------------------------------------
+# s.16LA Children Act 2004 makes sharing safeguarding information a duty among the team's
+# agencies, so the team's caseload, not the whole force area, is who needs to know: a member
+# agency's officers and analysts see every record of a person in the caseload, from any
+# agency, except a record its holder has decided not to share (they are told it exists).
+
+
+def _member_teams(p: Principal) -> Select[int]:
+    return select(TeamMember.team_id).where(
+        TeamMember.agency_id == p.agency_id, TeamMember.ended_at.is_(None)
+    )
+
+
+def is_team_member(p: Principal) -> bool:
+    """Whose role makes their agency's team membership theirs: officers and analysts."""
+    return p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST) and p.agency_id is not None
+
+
+def caseload_persons(team_ids: Select[int]) -> CompoundSelect[int | None]:
+    """The persons in these teams' caseloads: everyone in a case held in the team's local
+    authority area or opened from a report routed to a member agency, and everyone a member
+    added (and did not take off again)."""
+    areas = select(ChildProtectionTeam.local_authority_id).where(
+        ChildProtectionTeam.id.in_(team_ids)
+    )
+    member_agencies = select(TeamMember.agency_id).where(
+        TeamMember.team_id.in_(team_ids), TeamMember.ended_at.is_(None)
+    )
+    routed = select(ReportRoute.report_id).where(ReportRoute.agency_id.in_(member_agencies))
+    team_cases = select(Case.id).where(
+        or_(Case.local_authority_id.in_(areas), Case.origin_report_id.in_(routed))
+    )
+    in_cases = (
+        select(PersonRecord.person_id)
+        .join(CaseParticipant, CaseParticipant.person_record_id == PersonRecord.id)
+        .where(CaseParticipant.case_id.in_(team_cases), PersonRecord.person_id.is_not(None))
+    )
+    added = select(CaseloadAddition.person_id).where(
+        CaseloadAddition.team_id.in_(team_ids), CaseloadAddition.ended_at.is_(None)
+    )
+    return in_cases.union(added)
+
+
+def withheld() -> Select[int]:
+    """Records whose newest s.16LA decision is `not_shared`."""
+    newest = select(func.max(SharingDecision.id)).group_by(SharingDecision.person_record_id)
+    return select(SharingDecision.person_record_id).where(
+        SharingDecision.id.in_(newest), SharingDecision.decision == "not_shared"
+    )
+
+
+def in_caseload(p: Principal) -> ColumnElement[bool]:
+    """The condition on `person_records`: its person is in a caseload of p's teams (whether
+    or not the record itself is shared)."""
+    if not is_team_member(p):
+        return false()
+    return PersonRecord.person_id.in_(caseload_persons(_member_teams(p)))
+
+
+def team_caseload(p: Principal) -> ColumnElement[bool]:
+    """The condition on `person_records` a team member reads through the team: the shared
+    records of the people in the caseload."""
+    if not is_team_member(p):
+        return false()
+    return and_(in_caseload(p), PersonRecord.id.not_in(withheld()))
+
+
+def may_decide_sharing(p: Principal, holder_agency_id: int) -> bool:
+    """Only the holding agency's safeguarding officers decide not to share its record."""
+    return p.role == Role.SAFEGUARDING_OFFICER and p.agency_id == holder_agency_id
+
+
+def may_add_to_caseload(p: Principal) -> bool:
+    return p.role == Role.SAFEGUARDING_OFFICER and p.agency_id is not None
+
+
+def may_manage_teams(p: Principal) -> bool:
+    """Membership is configuration: administrators change it; oversight reads it."""
+    return p.role == Role.ADMINISTRATOR
+
+
+def may_see_sharing_decisions(p: Principal) -> bool:
+    return p.role == Role.OVERSIGHT_OFFICER

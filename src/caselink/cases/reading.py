@@ -226,6 +226,7 @@ class RecordView:
     phone: str | None
     email: str | None
     cases: list[tuple[str, str]]
+    person_id: int | None = None  # the linked person: their joined-up record is /people/{id}
 
 
 class RecordOutOfScope(Exception):
@@ -269,4 +270,5 @@ def read_record(session: Session, p: Principal, record_id: int) -> RecordView | 
         person.phone,
         person.email,
         [(ref, role) for ref, role in in_cases],
+        person.person_id,
     )

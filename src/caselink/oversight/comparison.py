@@ -28,6 +28,7 @@ from caselink.store.models import (
     ReportAction,
     ReportRoute,
     ReviewCase,
+    SharingDecision,
     User,
 )
 
@@ -375,6 +376,31 @@ def _break_glass(session: Session, by: By, window: Window, places: list[Place]) 
     )
 
 
+def _not_shared(session: Session, by: By, window: Window, places: list[Place]) -> Metric:
+    """s.16LA decisions not to share a record, made in the window, counted in the area of the
+    agency that holds the record (a high count asks whether the duty to share is met)."""
+    area = aliased(Area)
+    key = (
+        case((area.kind == "local_authority", area.parent_id), else_=area.id)
+        if by == By.FORCE
+        else area.id
+    )
+    rows = session.execute(
+        select(key, func.count())
+        .select_from(SharingDecision)
+        .join(Agency, Agency.id == SharingDecision.agency_id)
+        .join(area, area.id == Agency.area_id)
+        .where(SharingDecision.decision == "not_shared", window.at(SharingDecision.decided_at))
+        .group_by(key)
+    ).all()
+    found: dict[int, int] = {area_id: n for area_id, n in rows}
+    return _count_metric(
+        "not_shared",
+        "Records not shared with the child protection team (s.16LA)",
+        {p.id: int(found.get(p.id, 0)) for p in places},
+    )
+
+
 def _reasons(session: Session, by: By, window: Window) -> dict[int, list[tuple[str, int, bool]]]:
     """The reasons given for closing with no further action, per area, commonest first:
     case closure reasons, and for forces the reasons on closed cases under national review."""
@@ -416,4 +442,5 @@ def compare(session: Session, by: By, window: Window, now: datetime | None = Non
     if by == By.FORCE:
         metrics += _review_metrics(session, window, places)
     metrics.append(_break_glass(session, by, window, places))
+    metrics.append(_not_shared(session, by, window, places))
     return Comparison(by, window, places, metrics, _reasons(session, by, window))

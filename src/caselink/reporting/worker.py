@@ -14,6 +14,7 @@ from types import FrameType
 from caselink.ledger import signing
 from caselink.ledger.sources import write_checkpoint
 from caselink.ledger.tree import StoredTree
+from caselink.people import sharing
 from caselink.reporting.clock import aware, utcnow
 from caselink.reporting.escalation import escalate
 from caselink.reporting.mail import Sender, deliver
@@ -67,6 +68,7 @@ def run_once(
     now = now or utcnow()
     with locks.on_this_machine(db, "worker"):
         escalated = escalate(db, rules, now) + survivor_clocks.run(db, now)
+        escalated += sharing.run_reviews(db, now)
         delivery = deliver(db, sender, now)
         signed = sign_if_grown(db, key_path, now, keep)
     return Pass(escalated, delivery.sent, delivery.failed, signed)

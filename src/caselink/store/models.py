@@ -85,6 +85,7 @@ APPEND_ONLY_TABLES = (
     "review_request_escalations",
     "statistics_publications",
     "survivor_explanations",
+    "sharing_decisions",
 )
 
 
@@ -1078,3 +1079,67 @@ class StatisticsPublication(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     published_by: Mapped[str] = mapped_column(String(100))
     __table_args__ = (CheckConstraint("period_to >= period_from", name="period"),)
+
+
+# --- Multi-agency child protection teams (caselink.people) ----------------------------------
+
+
+class ChildProtectionTeam(Base):
+    """A multi-agency child protection team (Children Act 2004 s.16LA): one per local
+    authority area, its members the police force, children's services, health and education
+    agencies that work there. Its caseload is the need-to-know unit for the joined-up record."""
+
+    __tablename__ = "child_protection_teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    local_authority_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), unique=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class TeamMember(Base):
+    """A member agency of a team; `ended_at` set when it leaves (the row is kept)."""
+
+    __tablename__ = "team_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("child_protection_teams.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseloadAddition(Base):
+    """A person a member added to the team's caseload, with the reason; `ended_at` set when
+    taken off again (the row is kept)."""
+
+    __tablename__ = "caseload_additions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("child_protection_teams.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    added_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="reason_given"),)
+
+
+class SharingDecision(Base):
+    """The holding agency's s.16LA decision on one record: `not_shared` (sharing would be
+    more detrimental to the child than not sharing), with a reason, a review date and a
+    contact; or `shared` again. Append-only: the newest decision on a record is in force."""
+
+    __tablename__ = "sharing_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_record_id: Mapped[int] = mapped_column(ForeignKey("person_records.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    contact: Mapped[str | None] = mapped_column(String(300))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("decision IN ('not_shared', 'shared')", name="decision"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
+        CheckConstraint("decision = 'shared' OR review_on IS NOT NULL", name="review_date"),
+    )

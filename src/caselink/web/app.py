@@ -23,6 +23,7 @@ from caselink.web import (
     network,
     oversight,
     pages,
+    people,
     reporting,
     reporting_api,
     review,
@@ -134,9 +135,11 @@ def create_app(db: Database) -> FastAPI:
         comparison,
         statistics,
         tokens_api,
+        people,
     )
     for module in routers:
         app.include_router(module.router)
+    app.include_router(people.api)
     _handle_refusals(app)
     handle_errors(app, SECURITY_HEADERS)
 

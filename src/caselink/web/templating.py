@@ -47,6 +47,7 @@ MENU: tuple[tuple[str, str, policy.Permission, frozenset[Role] | None], ...] = (
     ("/oversight/access", "Access", policy.AUDIT_ACCESS, None),
     ("/oversight/history", "Ledger", policy.AUDIT_ACCESS, None),
     ("/oversight/comparison", "Compare forces", policy.COMPARE_FORCES, None),
+    ("/oversight/sharing", "Sharing", policy.SEE_SHARING, None),
     ("/review", "Case review", policy.READ_REVIEW, None),
     ("/admin/users", "Users", policy.MANAGE_USERS, None),
     ("/account", "Your account", policy.SIGNED_IN, None),
