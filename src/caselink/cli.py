@@ -215,6 +215,8 @@ def _report_loaded(results: list[LoadResult]) -> None:
     table = Table("file", "rows", "added", "already stored", "note")
     for r in results:
         note = "identical file already loaded" if r.skipped_identical_file else ""
+        if r.nhs_check_failed:
+            note = f"{r.nhs_check_failed:,} NHS numbers fail their check digit: not used to link"
         table.add_row(
             r.file, f"{r.rows_in_file:,}", f"{r.inserted:,}", f"{r.already_present:,}", note
         )

@@ -1021,3 +1021,21 @@ class StatisticsPublication(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     published_by: Mapped[str] = mapped_column(String(100))
     __table_args__ = (CheckConstraint("period_to >= period_from", name="period"),)
+
+
+# --- Person search (caselink.people) --------------------------------------------------------
+
+
+class PersonSearchKey(Base):
+    """One normalised search key of a person record: a name, its nickname group or its sound,
+    a date of birth, a postcode at unit, sector or district level, a phone, a vehicle, a valid
+    NHS number (see caselink.people.keys). Derived from the record, so it can always be
+    rebuilt; the primary key is the lookup (kind, value) and ends with the record, so a search
+    reads only this index. Never ethnicity, nationality or religion."""
+
+    __tablename__ = "person_search_keys"
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_record_id: Mapped[int] = mapped_column(
+        ForeignKey("person_records.id"), primary_key=True, index=True
+    )

@@ -9,8 +9,10 @@ from starlette.responses import Response
 
 from caselink.access.principal import Principal
 from caselink.domain import AgencyKind, Role
+from caselink.people import nhs
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["nhs_number"] = nhs.display  # 3-3-4 wherever an NHS number is shown
 
 
 def navigation(p: Principal | None) -> list[tuple[str, str]]:
@@ -37,6 +39,8 @@ def navigation(p: Principal | None) -> list[tuple[str, str]]:
         Role.OVERSIGHT_OFFICER,
     ):
         items.append(("/cases", "Cases"))
+    if p.role in (Role.SAFEGUARDING_OFFICER, Role.ANALYST, Role.OVERSIGHT_OFFICER):
+        items.append(("/people", "Find a person"))
     if p.role == Role.SURVIVOR:
         items.append(("/my-case", "My case"))
     if p.role in (Role.OVERSIGHT_OFFICER, Role.SAFEGUARDING_OFFICER, Role.ANALYST):

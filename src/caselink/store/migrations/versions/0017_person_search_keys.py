@@ -1,0 +1,48 @@
+"""person search keys
+
+Revision ID: 0017_person_search_keys
+Revises: 0010
+Create Date: 2026-12-08
+
+Normalised search keys per person record (names, nickname groups, sounds, date of birth,
+postcode parts, phone, vehicle, NHS number), so a search on a million records reads one index
+instead of scanning the records (see caselink.people.keys). Keys of the records already
+stored are written by `caselink people index` (and by the next linkage run).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0017_person_search_keys"
+down_revision: str | None = "0010"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "person_search_keys",
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("value", sa.String(length=64), nullable=False),
+        sa.Column("person_record_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_record_id"],
+            ["person_records.id"],
+            name=op.f("fk_person_search_keys_person_record_id_person_records"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "kind", "value", "person_record_id", name=op.f("pk_person_search_keys")
+        ),
+    )
+    op.create_index(
+        op.f("ix_person_search_keys_person_record_id"),
+        "person_search_keys",
+        ["person_record_id"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_person_search_keys_person_record_id"), table_name="person_search_keys")
+    op.drop_table("person_search_keys")

@@ -1,0 +1,114 @@
+"""Finding a person: the search page (`/people?q=...`) and `GET /api/people`. Thin: the
+query is read by caselink.people.query and answered, within the policy, by people.search."""
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from caselink.access.principal import Principal
+from caselink.domain import Role
+from caselink.people import query as person_query
+from caselink.people.search import Found, search
+from caselink.web.security import Forbidden, Transaction, Visit, api_principal, signed_in, visit
+from caselink.web.templating import render
+
+router = APIRouter()
+SEARCHERS = frozenset({Role.SAFEGUARDING_OFFICER, Role.ANALYST, Role.OVERSIGHT_OFFICER})
+MAX_TEXT = 200
+
+
+def _may_search(p: Principal) -> bool:
+    return p.role in SEARCHERS
+
+
+class PersonFound(BaseModel):
+    person_id: int | None
+    record_id: int
+    name: str
+    date_of_birth: date | None
+    postcode: str | None
+    agencies: list[str]
+    reasons: list[str]
+    href: str
+
+
+class PeopleFound(BaseModel):
+    people: list[PersonFound]
+
+
+def _out(found: Found) -> PersonFound:
+    return PersonFound(
+        person_id=found.person_id,
+        record_id=found.record_id,
+        name=found.name,
+        date_of_birth=found.date_of_birth,
+        postcode=found.postcode,
+        agencies=found.agencies,
+        reasons=found.reasons,
+        href=found.href,
+    )
+
+
+@router.get(
+    "/api/people",
+    tags=["people"],
+    response_model=PeopleFound,
+    responses={400: {"description": "a field cannot be read: `problems` names it"}},
+)
+def api_search(
+    q: str = Query("", max_length=MAX_TEXT),
+    date_of_birth: str = Query("", max_length=40),
+    postcode: str = Query("", max_length=16),
+    phone: str = Query("", max_length=40),
+    vehicle: str = Query("", max_length=16),
+    nhs_number: str = Query("", max_length=20),
+    p: Principal = Depends(api_principal("records:read")),
+    db_session: Session = Transaction,
+) -> PeopleFound | JSONResponse:
+    """People you may see who match, strongest first, with why each matched. Nothing is
+    said about people outside your scope, not even how many there are."""
+    if not _may_search(p):
+        raise Forbidden()
+    parsed = person_query.parse(
+        q,
+        date_of_birth=date_of_birth,
+        postcode=postcode,
+        phone=phone,
+        vehicle=vehicle,
+        nhs_number=nhs_number,
+    )
+    if parsed.empty and not parsed.problems:
+        parsed.problems["q"] = "Enter a name, date of birth, postcode, phone, vehicle or NHS number"
+    if parsed.problems:
+        return JSONResponse({"problems": parsed.problems}, status_code=400)
+    return PeopleFound(people=[_out(f) for f in search(db_session, p, parsed)])
+
+
+@router.get("/people", include_in_schema=False)
+def search_page(
+    request: Request,
+    q: str = "",
+    current: Visit = Depends(visit),
+    db_session: Session = Transaction,
+) -> Response:
+    principal = signed_in(current)
+    if not _may_search(principal):
+        raise Forbidden()
+    q = q.strip()[:MAX_TEXT]
+    parsed = person_query.parse(q)
+    found = search(db_session, principal, parsed) if q else []
+    return render(
+        request,
+        "people/search.html",
+        principal,
+        current.csrf_token,
+        q=q,
+        found=found,
+        searched=bool(q) and not parsed.problems,
+        errors=parsed.problems,
+        status_code=400 if parsed.problems else 200,
+    )
