@@ -10,6 +10,7 @@ rebuilds any that are absent, so a record stored by any path becomes findable.
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -36,12 +37,12 @@ def compact(value: str) -> str:
     return _NOT_ALNUM.sub("", value.upper())
 
 
-def name_keys(token: str) -> Iterator[Key]:
-    yield NAME, token
-    yield NICK, name_key(token)
+@lru_cache(maxsize=65_536)
+def name_keys(token: str) -> tuple[Key, ...]:
+    """Names repeat (a million records hold a few thousand), so each is worked out once."""
     sound = phonetic(token)
-    if sound:
-        yield SOUND, sound
+    keys = [(NAME, token), (NICK, name_key(token))]
+    return tuple([*keys, (SOUND, sound)] if sound else keys)
 
 
 def record_keys(
