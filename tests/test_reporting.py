@@ -252,3 +252,23 @@ def test_a_receipt_carries_a_proof_that_checks_out_and_catches_tampering(
     assert verdict.intact, verdict.findings
     with db.transaction() as s:
         assert check_state(s) == []
+
+
+def test_a_case_opened_from_a_report_makes_the_child_findable_by_nhs_number(
+    db: Database, world: World
+) -> None:
+    from caselink.people.query import parse
+    from caselink.people.search import search
+
+    filed = file(db, world, child__nhs_number="943-476-5919")
+    officer = principal(db, world, "officer-n")
+    with db.transaction() as s:
+        report = s.get(Report, filed.report_id)
+        assert report is not None
+        actions.acknowledge(s, officer, report, now=NOW)
+        actions.open_case(s, officer, report, now=NOW)
+    with db.transaction() as s:
+        found = search(s, officer, parse("943 476 5919"))
+        assert [(f.name, f.reasons) for f in found] == [("Amy Stone", ["same NHS number"])]
+        vehicle = search(s, officer, parse("AB12 CDE"))
+        assert [(f.name, f.reasons) for f in vehicle] == [("Carl", ["vehicle in a case"])]

@@ -25,6 +25,7 @@ from caselink.loading.specs import BY_KIND, FileSpec
 from caselink.network import commands as network_commands
 from caselink.operations import commands as operations_commands
 from caselink.oversight import commands as oversight_commands
+from caselink.people import commands as people_commands
 from caselink.reporting import commands as report_commands
 from caselink.review import commands as review_commands
 from caselink.statistics import commands as statistics_commands
@@ -42,6 +43,7 @@ app.add_typer(review_commands.app, name="review")
 app.add_typer(survivor_commands.app, name="survivors")
 app.add_typer(report_commands.app, name="report")
 app.add_typer(oversight_commands.app, name="oversight")
+app.add_typer(people_commands.app, name="people")
 app.add_typer(statistics_commands.app, name="statistics")
 app.add_typer(operations_commands.app)  # config check, backup, restore
 app.command("worker")(report_commands.worker)

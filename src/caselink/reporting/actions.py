@@ -250,6 +250,7 @@ def _person_in_case(
         postcode=person.postcode,
         address=person.address,
         phone=person.phone,
+        nhs_number=person.nhs_number,
     )
     session.add(record_row)
     session.flush()

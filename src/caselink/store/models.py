@@ -532,6 +532,7 @@ class ReportPerson(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     vehicle: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(SealedText("report_persons.description"))
+    nhs_number: Mapped[str | None] = mapped_column(String(20))  # the child's, checked (0017)
     __table_args__ = (CheckConstraint("role IN ('child', 'suspect', 'other')", name="role"),)
 
 
