@@ -4,7 +4,6 @@ query is read by caselink.people.query and answered, within the policy, by peopl
 from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -36,8 +35,19 @@ class PersonFound(BaseModel):
     href: str
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
 class PeopleFound(BaseModel):
+    """`problems` names each field that could not be read (an NHS number failing its check
+    digit, a date that does not exist); when there are any, nothing was searched and
+    `people` is empty. A search that cannot be read is answered, not refused: every request
+    the schema allows gets a 200, and the words say what to correct."""
+
     people: list[PersonFound]
+    problems: list[FieldProblem]
 
 
 def _out(found: Found) -> PersonFound:
@@ -57,7 +67,6 @@ def _out(found: Found) -> PersonFound:
     "/api/people",
     tags=["people"],
     response_model=PeopleFound,
-    responses={400: {"description": "a field cannot be read: `problems` names it"}},
 )
 def api_search(
     q: str = Query("", max_length=MAX_TEXT),
@@ -68,7 +77,7 @@ def api_search(
     nhs_number: str = Query("", max_length=20),
     p: Principal = Depends(api_principal("records:read")),
     db_session: Session = Transaction,
-) -> PeopleFound | JSONResponse:
+) -> PeopleFound:
     """People you may see who match, strongest first, with why each matched. Nothing is
     said about people outside your scope, not even how many there are."""
     if not _may_search(p):
@@ -84,8 +93,9 @@ def api_search(
     if parsed.empty and not parsed.problems:
         parsed.problems["q"] = "Enter a name, date of birth, postcode, phone, vehicle or NHS number"
     if parsed.problems:
-        return JSONResponse({"problems": parsed.problems}, status_code=400)
-    return PeopleFound(people=[_out(f) for f in search(db_session, p, parsed)])
+        problems = [FieldProblem(field=k, message=v) for k, v in parsed.problems.items()]
+        return PeopleFound(people=[], problems=problems)
+    return PeopleFound(people=[_out(f) for f in search(db_session, p, parsed)], problems=[])
 
 
 @router.get("/people", include_in_schema=False)
