@@ -206,12 +206,16 @@ def run(db: Database, queries: int, seed: int) -> None:
     print(f"{len(mix)} queries: " + ", ".join(sorted({label for label, _ in mix})))
     for who, principal in _principals(db):
         times, found = [], 0
-        for _, q in mix:
+        by_label: dict[str, list[float]] = {}
+        for label, q in mix:
             started = time.perf_counter()
             with db.transaction() as session:
                 found += len(search(session, principal, parse(q)))
             times.append(time.perf_counter() - started)
+            by_label.setdefault(label, []).append(times[-1])
         print(f"search as {who}: {_percentiles(times)} ({found:,} people shown in all)")
+        for label, spent in sorted(by_label.items()):
+            print(f"  {label} ({len(spent)}): {_percentiles(spent)}")
     baseline = []
     names = [q for label, q in mix if label in ("full name", "nickname")][:20]
     for q in names:

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import CompoundSelect, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.ledger import digest, record_read
-from caselink.people.query import STRONG, Query
+from caselink.people.query import STRONG, Criterion, Query
 from caselink.store.models import Agency, PersonRecord, PersonSearchKey
 
 RECORD_LIMIT = 200  # the best-scoring records read; grouped into at most PEOPLE_LIMIT people
@@ -50,25 +50,65 @@ class Found:
         return f"/records/{self.record_id}"
 
 
-def _scored(query: Query, p: Principal) -> Select[Any]:
+def _need(query: Query) -> int:
+    return min(len(query.criteria), 2)
+
+
+def _matching(criteria: list[Criterion]) -> CompoundSelect[Any]:
+    """The records matching any alternative of any of `criteria` (one flat UNION ALL:
+    SQLite refuses a compound select nested in another)."""
     k = PersonSearchKey
+    return union_all(
+        *(
+            select(k.person_record_id).where(k.kind == o.kind, k.value == o.value)
+            for criterion in criteria
+            for o in criterion.alternatives
+        )
+    )
+
+
+def _drivers(session: Session, query: Query) -> set[int]:
+    """The criteria that every qualifying record matches at least one of: a record agreeing
+    on `need` of n facts misses at most n - need, so it matches one of the n - need + 1 most
+    selective; and an NHS number qualifies alone. The others are then only probed for those
+    records, so a postcode district or a common name's sound (tens of thousands of keys on
+    a million records) is never read whole. Counting a key is an index range count."""
+    k = PersonSearchKey
+    counts = [
+        sum(
+            session.scalar(select(func.count()).where(k.kind == o.kind, k.value == o.value)) or 0
+            for o in criterion.alternatives
+        )
+        for criterion in query.criteria
+    ]
+    by_size = sorted(range(len(counts)), key=lambda i: counts[i])
+    chosen = set(by_size[: len(counts) - _need(query) + 1])
+    chosen |= {i for i, c in enumerate(query.criteria) if c.alternatives[0].weight >= STRONG}
+    return chosen
+
+
+def _scored(session: Session, query: Query, p: Principal) -> Select[Any]:
+    k = PersonSearchKey
+    drivers = _drivers(session, query)
+    candidates = _matching([query.criteria[i] for i in sorted(drivers)]).subquery("candidates")
     hits = []
     for number, criterion in enumerate(query.criteria):
         for option in criterion.alternatives:
-            hits.append(
-                select(
-                    k.person_record_id.label("rid"),
-                    literal(number).label("c"),
-                    literal(option.weight).label("w"),
-                ).where(k.kind == option.kind, k.value == option.value)
-            )
+            hit = select(
+                k.person_record_id.label("rid"),
+                literal(number).label("c"),
+                literal(option.weight).label("w"),
+            ).where(k.kind == option.kind, k.value == option.value)
+            if number not in drivers:
+                hit = hit.where(k.person_record_id.in_(select(candidates.c.person_record_id)))
+            hits.append(hit)
     every = union_all(*hits).subquery("hits")
     best = (
         select(every.c.rid, every.c.c, func.max(every.c.w).label("w"))
         .group_by(every.c.rid, every.c.c)
         .subquery("best")
     )
-    need = min(len(query.criteria), 2)
+    need = _need(query)
     total = func.sum(best.c.w)
     scored = (
         select(best.c.rid, total.label("score"))
@@ -90,7 +130,8 @@ def search(session: Session, p: Principal, query: Query) -> list[Found]:
     (who searched for what, and how many people they were shown), as any read is."""
     if query.problems or query.empty:
         return []
-    ranked = [(row[0], row[1], float(row[2])) for row in session.execute(_scored(query, p))]
+    scored = _scored(session, query, p)
+    ranked = [(row[0], row[1], float(row[2])) for row in session.execute(scored)]
     found = _people(session, query, ranked)
     record_read(
         session,
