@@ -65,6 +65,7 @@ MENUS = {
         "Victim updates",
         "Reviews asked for",
         "Cases",
+        "Find a person",
         "Alerts",
         "Your account",
     ],
@@ -74,22 +75,33 @@ MENUS = {
         "Reports inbox",
         "Victim updates",
         "Cases",
+        "Find a person",
         "Alerts",
         "Your account",
     ],
-    "analyst-n": ["Home", "Cases", "Alerts", "Networks", "Links to review", "Your account"],
+    "analyst-n": [
+        "Home",
+        "Cases",
+        "Find a person",
+        "Alerts",
+        "Networks",
+        "Links to review",
+        "Your account",
+    ],
     "reviewer": ["Home", "Cases", "Case review", "Your account"],
     "inspector": [
         "Home",
         "Reviews asked for",
         "Triage",
         "Cases",
+        "Find a person",
         "Alerts",
         "Networks",
         "Links to review",
         "Access",
         "Ledger",
         "Compare forces",
+        "Sharing",
         "Case review",
         "Your account",
     ],
@@ -222,9 +234,10 @@ def test_a_council_officer_reads_only_their_own_agency_and_their_cases(
     assert client.get(f"/api/records/{in_my_case}", headers=headers).status_code == 200
     school = world.records["N-SCHOOL"]  # another agency, in no case of theirs
     assert client.get(f"/api/records/{school}", headers=headers).status_code == 404
-    # The force's police officer keeps the force area's records.
+    # Nor does the force's police officer: outside their agency and cases, the child
+    # protection team's caseload is who needs to know, not the whole force area.
     police = _token(db, world, "officer-n", {"records:read"})
-    assert client.get(f"/api/records/{elsewhere_id}", headers=police).status_code == 200
+    assert client.get(f"/api/records/{elsewhere_id}", headers=police).status_code == 404
 
 
 # --- A GET changes state: opening a network alert granted access -----------------------------

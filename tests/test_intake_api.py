@@ -218,6 +218,11 @@ def test_the_canonical_content_is_what_asdict_made_so_digests_do_not_change(
     submission = checked(**changes)
     before = dataclasses.asdict(submission)
     before["suspects"] = list(before["suspects"])
+    # The NHS number field came later: a report without one keeps the content (and digest)
+    # asdict gave it before the field existed.
+    for person in (before["child"], *before["suspects"]):
+        if person["nhs_number"] is None:
+            del person["nhs_number"]
     assert submission.canonical() == before
     assert submission.canonical_json() == json.dumps(
         before, sort_keys=True, ensure_ascii=False, default=str

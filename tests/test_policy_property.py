@@ -180,7 +180,7 @@ def _in_caseload(plan: Plan, team_force: int, r: int) -> bool:
 
 
 def _oracle_record(plan: Plan, u: int, r: int) -> bool:
-    role, force, kind = plan.users[u]
+    role, force, _ = plan.users[u]
     if role == Role.OVERSIGHT_OFFICER:
         return True
     if role not in CASEWORK:

@@ -302,3 +302,23 @@ def test_the_inbox_puts_urgent_first_then_the_longest_overdue_then_the_oldest(
         f"the overdue report sat at place {order.index(overdue.reference) + 1}"
     )
     assert order[2:] == waiting, "then the oldest first"
+
+
+def test_a_case_opened_from_a_report_makes_the_child_findable_by_nhs_number(
+    db: Database, world: World
+) -> None:
+    from caselink.people.query import parse
+    from caselink.people.search import search
+
+    filed = file(db, world, child__nhs_number="943-476-5919")
+    officer = principal(db, world, "officer-n")
+    with db.transaction() as s:
+        report = s.get(Report, filed.report_id)
+        assert report is not None
+        actions.acknowledge(s, officer, report, now=NOW)
+        actions.open_case(s, officer, report, now=NOW)
+    with db.transaction() as s:
+        found = search(s, officer, parse("943 476 5919"))
+        assert [(f.name, f.reasons) for f in found] == [("Amy Stone", ["same NHS number"])]
+        vehicle = search(s, officer, parse("AB12 CDE"))
+        assert [(f.name, f.reasons) for f in vehicle] == [("Carl", ["vehicle in a case"])]

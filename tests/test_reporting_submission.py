@@ -121,3 +121,17 @@ def test_wrong_types_from_the_api_are_problems_not_crashes() -> None:
     found = problems(child=["not", "an", "object"], suspects="Carl", what_happened=42)
     assert "what_happened" in found
     assert "suspects" in found
+
+
+def test_the_childs_nhs_number_is_checked_on_entry() -> None:
+    assert checked(child__nhs_number="943 476 5919").child.nhs_number == "9434765919"
+    assert problems(child__nhs_number="943 476 5918") == {
+        "child.nhs_number": "The child's NHS number 943 476 5918 fails its check digit: "
+        "check it was copied correctly"
+    }
+    assert problems(child__nhs_number="12345") == {
+        "child.nhs_number": "The child's NHS number must be 10 digits, like 943 476 5919"
+    }
+    # A report without one has exactly the content, and so the digest, it had before.
+    assert "nhs_number" not in checked().canonical()["child"]
+    assert "nhs_number" in checked(child__nhs_number="9434765919").canonical()["child"]

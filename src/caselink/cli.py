@@ -27,6 +27,7 @@ from caselink.network import commands as network_commands
 from caselink.operations import commands as operations_commands
 from caselink.oversight import commands as oversight_commands
 from caselink.people import commands as people_commands
+from caselink.people import search_commands
 from caselink.reporting import commands as report_commands
 from caselink.review import commands as review_commands
 from caselink.statistics import commands as statistics_commands
@@ -44,6 +45,7 @@ app.add_typer(review_commands.app, name="review")
 app.add_typer(survivor_commands.app, name="survivors")
 app.add_typer(report_commands.app, name="report")
 app.add_typer(oversight_commands.app, name="oversight")
+app.add_typer(search_commands.app, name="people")
 app.add_typer(statistics_commands.app, name="statistics")
 app.add_typer(access_commands.app, name="tokens")
 app.add_typer(people_commands.app, name="teams")
@@ -219,6 +221,8 @@ def _report_loaded(results: list[LoadResult]) -> None:
     table = Table("file", "rows", "added", "already stored", "note")
     for r in results:
         note = "identical file already loaded" if r.skipped_identical_file else ""
+        if r.nhs_check_failed:
+            note = f"{r.nhs_check_failed:,} NHS numbers fail their check digit: not used to link"
         table.add_row(
             r.file, f"{r.rows_in_file:,}", f"{r.inserted:,}", f"{r.already_present:,}", note
         )

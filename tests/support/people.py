@@ -312,10 +312,13 @@ def build(db: Database) -> PeopleWorld:
             s.flush()
             live = s.get(UserSession, sessions.token_hash(token))
             assert live is not None
-            sessions.second_factor_passed(live)
-            cookies[username] = token
+            cookies[username] = sessions.second_factor_passed(s, live)
             issued[username] = tokens.issue(
-                s, principal_for(s, user), "t", set(tokens.SCOPES), timedelta(days=1)
+                s,
+                principal_for(s, user),
+                "t",
+                set(tokens.usable_scopes(principal_for(s, user))),
+                timedelta(days=1),
             )
     return PeopleWorld(persons, records, cases, users, secrets, issued, cookies)
 

@@ -366,6 +366,13 @@ WORK_REPORTS = Permission(
 READ_CASES = Permission("cases:read", reads_case_files, cases, scope="cases:read")
 EXPORT_CASES = Permission("cases:export", reads_case_files, cases, scope="export")
 READ_RECORDS = Permission("records:read", reads_case_files, records, scope="records:read")
+# Person search: the people today's casework needs (case reviewers work closed cases).
+SEARCH_PEOPLE = Permission(
+    "people:search",
+    _in(Role.SAFEGUARDING_OFFICER, Role.ANALYST, Role.OVERSIGHT_OFFICER),
+    records,
+    scope="records:read",
+)
 BREAK_GLASS = Permission("cases:break-glass", may_break_glass)
 READ_NETWORKS = Permission("networks:read", may_see_networks, _network_rows)
 TAKE_NETWORK_ACCESS = Permission("networks:access", _in(Role.ANALYST), network_alerts)
@@ -409,6 +416,7 @@ PERMISSIONS: dict[str, Permission] = {
         READ_CASES,
         EXPORT_CASES,
         READ_RECORDS,
+        SEARCH_PEOPLE,
         BREAK_GLASS,
         READ_NETWORKS,
         TAKE_NETWORK_ACCESS,

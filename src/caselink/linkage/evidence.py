@@ -36,16 +36,19 @@ class Evidence:
     bars: tuple[Bar, ...]  # the prior first, then one per comparison
     match_weight: float
     match_probability: float
+    # Why the pair is in the review queue when it is not for its score alone (e.g. two
+    # records linked into one person hold different valid NHS numbers). No personal data.
+    reason: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "bars": [asdict(b) for b in self.bars],
-                "match_weight": self.match_weight,
-                "match_probability": self.match_probability,
-            },
-            separators=(",", ":"),
-        )
+        document: dict[str, Any] = {
+            "bars": [asdict(b) for b in self.bars],
+            "match_weight": self.match_weight,
+            "match_probability": self.match_probability,
+        }
+        if self.reason:
+            document["reason"] = self.reason
+        return json.dumps(document, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> "Evidence":
@@ -54,6 +57,7 @@ class Evidence:
             tuple(Bar(**bar) for bar in document["bars"]),
             float(document["match_weight"]),
             float(document["match_probability"]),
+            document.get("reason"),
         )
 
 

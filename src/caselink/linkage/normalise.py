@@ -19,7 +19,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from caselink.linkage.nicknames import name_forms, name_key
-from caselink.synth.nhs import is_valid_nhs_number
+from caselink.people.nhs import valid_or_none
 
 # Columns the model compares. Nothing else reaches Splink: in particular never ethnicity,
 # nationality or religion, whatever the input file carries.
@@ -312,10 +312,7 @@ def email_parts(value: str | None) -> tuple[str | None, str | None]:
 
 def nhs_number(value: str | None) -> str | None:
     """Ten digits, or None when the check digit fails: an invalid number is no evidence."""
-    if not value:
-        return None
-    digits = re.sub(r"[\s\-]", "", value)
-    return digits if is_valid_nhs_number(digits) else None
+    return valid_or_none(value)
 
 
 def _per_value(series: "pd.Series[Any]", function: Callable[[Any], Any]) -> "pd.Series[Any]":

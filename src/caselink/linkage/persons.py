@@ -27,7 +27,9 @@ from caselink.linkage.engine import Backend, score, score_new, train
 from caselink.linkage.evidence import from_prediction
 from caselink.linkage.ids import assign_person_ids, new_person_id
 from caselink.linkage.model import LinkageModel
+from caselink.linkage.nhs_conflicts import conflicts
 from caselink.linkage.normalise import prepare
+from caselink.people.keys import index_missing
 from caselink.store.db import Database
 from caselink.store.models import (
     LinkageModelVersion,
@@ -218,6 +220,11 @@ def link_stored(
     changed = {r: k for r, k in person_of.items() if snapshot.person_key.get(r) != k}
     result.refused = groups.refused
     review = _for_review(pairs, person_of, decided, model, groups.refused)
+    queued = {(min(a, b), max(a, b)) for a, b, _ in review}
+    touched = {person_of[r] for r in changed}
+    for a, b, evidence in conflicts(prepared, person_of, pairs, touched, decided):
+        if (min(a, b), max(a, b)) not in queued:
+            review.append((a, b, evidence))
     if model_id is not None and not changed and not review:
         result.model_version = model.version
         return result  # nothing new to link: no run to record
@@ -243,6 +250,7 @@ def link_stored(
         session.flush()
         result.run_id = run.id
         _write_links(session, actor, run.id, changed, snapshot.db_id, person_ids)
+        index_missing(session)  # any record stored without search keys becomes findable
         _write_candidates(session, run.id, review, snapshot.db_id)
         record(
             session,

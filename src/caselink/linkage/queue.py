@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from caselink.access import policy, refusals
 from caselink.access.principal import Principal
 from caselink.linkage.evidence import Evidence
+from caselink.people import nhs
 from caselink.store.models import Agency, LinkCandidate, LinkDecision, PersonRecord
 
 PAGE_SIZE = 50
@@ -75,6 +76,8 @@ def _side(record: PersonRecord, agency: str) -> RecordSide:
         value = getattr(record, name)
         if isinstance(value, date):
             value = value.isoformat()
+        elif name == "nhs_number" and value:
+            value = nhs.display(value)  # 3-3-4, as people read it
         values[name] = "" if value is None else str(value)
     return RecordSide(record.id, record.record_id, agency, values)
 

@@ -60,3 +60,14 @@ class Bounded:
         if len(value) > self.limit:
             raise ValueError(f"is {len(value)} characters long; at most {self.limit} are allowed")
         return value
+
+
+def nhs_number(value: str) -> str:
+    """An NHS number as the agency holds it: ten digits (spaces and hyphens allowed). One
+    failing its check digit is kept (the record is loaded as held, errors and all) but is
+    never a search key or linkage evidence; the load counts them (caselink.people.nhs)."""
+    value = value.strip()
+    digits = value.replace(" ", "").replace("-", "")
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()) or len(value) > 20:
+        raise ValueError(f"{value!r} is not an NHS number: it must be 10 digits, like 943 476 5919")
+    return value

@@ -21,12 +21,15 @@ from caselink.ledger import Action, Actor, record
 from caselink.loading.csv_file import CsvFile, FileFacts, Row, inspect
 from caselink.loading.problems import LoadRejected, Problem, StoreFailed
 from caselink.loading.specs import FileSpec
+from caselink.people import nhs
+from caselink.people.keys import index_import
 from caselink.store.db import Database
 from caselink.store.models import Import
 
 Progress = Callable[[int], None]
 SYSTEM = Actor.system("loader")
 MAX_PROBLEMS = 10_000  # past this the file is plainly the wrong file; stop collecting
+SEARCHABLE = frozenset({"person_records", "case_entities"})  # kinds that carry search keys
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class LoadResult:
     already_present: int
     import_id: int | None
     skipped_identical_file: bool = False
+    nhs_check_failed: int = 0  # NHS numbers loaded as held that fail their check digit
 
 
 @dataclass
@@ -95,6 +99,8 @@ def _load(
         if source.problems:
             # Leaving the block by exception rolls the transaction back: nothing is stored.
             raise LoadRejected(path.name, sorted(source.problems, key=lambda p: p.line))
+        if spec.kind in SEARCHABLE and import_id is not None:
+            index_import(session, import_id)  # findable as soon as it is in
         # One ledger entry per file: the file's digest fixes every row it brought in.
         record(
             session,
@@ -107,7 +113,15 @@ def _load(
         )
         if progress:
             progress(facts.rows)
-        return LoadResult(path.name, spec.kind, facts.rows, run.inserted, run.present, import_id)
+        return LoadResult(
+            path.name,
+            spec.kind,
+            facts.rows,
+            run.inserted,
+            run.present,
+            import_id,
+            nhs_check_failed=run.nhs_check_failed,
+        )
 
 
 class _Run:
@@ -125,6 +139,7 @@ class _Run:
         self.inserted = 0
         self.present = 0
         self.import_id: int | None = None
+        self.nhs_check_failed = 0
 
     def problem(self, line: int, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, line, field, message))
@@ -150,6 +165,9 @@ class _Run:
             if ref.required and not codes[ref.column]:
                 self.problem(row.line, ref.column, "is required but empty")
                 ok = False
+        number = values.get("nhs_number")
+        if ok and number and not nhs.is_valid(number):
+            self.nhs_check_failed += 1
         if ok:
             self.batch.append(_Pending(row.line, values, codes))
             if len(self.batch) >= self.spec.batch_size:

@@ -156,7 +156,7 @@ PERSON_RECORDS = FileSpec(
         Column("sex", fields.one_of("F", "M", "X")),
         Column("postcode", fields.bounded(16)),
         Column("address", fields.bounded(500)),
-        Column("nhs_number", fields.bounded(20)),
+        Column("nhs_number", fields.nhs_number),
         Column("phone", fields.bounded(40)),
         Column("email", fields.bounded(320)),
         Column("ethnicity", fields.bounded(100), optional_column=True),

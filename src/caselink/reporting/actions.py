@@ -15,6 +15,7 @@ from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.domain import AgencyKind, Role, age_on
 from caselink.ledger import Action, record
+from caselink.people.keys import index_records, index_vehicles
 from caselink.reporting import notices
 from caselink.reporting.clock import utcnow
 from caselink.reporting.inbox import CLOSED_KINDS, pending_closure
@@ -338,6 +339,7 @@ def _person_in_case(
         postcode=person.postcode,
         address=person.address,
         phone=person.phone,
+        nhs_number=person.nhs_number,
     )
     session.add(record_row)
     session.flush()
@@ -362,6 +364,10 @@ def _person_in_case(
                     observed_on=today,
                 )
             )
+    session.flush()
+    # Findable by person search at once: its names, phone and vehicle (caselink.people.keys).
+    index_records(session, [record_row.id])
+    index_vehicles(session, CaseEntity.person_record_id == record_row.id)
 
 
 def needs_second_officer(

@@ -347,6 +347,7 @@ def _insert_people(session: Session, drafts: list[_Draft]) -> None:
                 "phone": p.phone,
                 "vehicle": p.vehicle,
                 "description": p.description,
+                "nhs_number": p.nhs_number,
             }
             for role, p in named
         ]

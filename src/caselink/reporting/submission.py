@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from caselink.domain import age_on
+from caselink.people import nhs
 from caselink.reporting.rules import DutyRules
 
 REPORTER_ROLES = {
@@ -57,6 +58,7 @@ class PersonNamed:
     phone: str | None = None
     vehicle: str | None = None
     description: str | None = None
+    nhs_number: str | None = None  # the child's, ten digits, checked (caselink.people.nhs)
 
     def age_on(self, day: date) -> int | None:
         return age_on(self.date_of_birth, day) if self.date_of_birth else self.age
@@ -93,8 +95,8 @@ class Submission:
         The same as `asdict` (with suspects as a list), without its deep copy of every value:
         this runs for every report filed."""
         data = dict(vars(self))
-        data["child"] = dict(vars(self.child))
-        data["suspects"] = [dict(vars(s)) for s in self.suspects]
+        data["child"] = _named(self.child)
+        data["suspects"] = [_named(s) for s in self.suspects]
         if self.exemption is not None:
             data["exemption"] = dict(vars(self.exemption))
         return data
@@ -123,6 +125,15 @@ class Rejected(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = problems
+
+
+def _named(person: PersonNamed) -> dict[str, Any]:
+    """A person's fields; an NHS number only when given, so that a report without one has
+    the content (and the digest) it had before the field existed."""
+    data = dict(vars(person))
+    if data["nhs_number"] is None:
+        del data["nhs_number"]
+    return data
 
 
 def _get(data: Mapping[str, Any], path: str) -> Any:
@@ -221,6 +232,16 @@ class _Reader:
             return None
         return value
 
+    def nhs_number(self, path: str, who: str) -> str | None:
+        value = self.text(path, f"the {who}'s NHS number", limit=20)
+        if value is None:
+            return None
+        problem = nhs.problem(value)
+        if problem:
+            self.problems.add(path, f"The {who}'s NHS number {problem}")
+            return None
+        return nhs.digits(value)
+
     def person(self, prefix: str, who: str, *, child: bool) -> PersonNamed:
         person = PersonNamed(
             given_name=self.text(f"{prefix}.given_name", f"the {who}'s first name"),
@@ -237,6 +258,7 @@ class _Reader:
             if child
             else self.pattern(f"{prefix}.vehicle", "the vehicle registration", VEHICLE, "AB12 CDE"),
             description=self.text(f"{prefix}.description", "a description", limit=2000),
+            nhs_number=self.nhs_number(f"{prefix}.nhs_number", who) if child else None,
         )
         if not any((person.given_name, person.family_name, person.description)):
             self.problems.add(

@@ -569,6 +569,7 @@ class ReportPerson(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     vehicle: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(SealedText("report_persons.description"))
+    nhs_number: Mapped[str | None] = mapped_column(String(20))  # the child's, checked (0017)
     __table_args__ = (CheckConstraint("role IN ('child', 'suspect', 'other')", name="role"),)
 
 
@@ -1142,4 +1143,22 @@ class SharingDecision(Base):
         CheckConstraint("decision IN ('not_shared', 'shared')", name="decision"),
         CheckConstraint("length(trim(reason)) > 0", name="reason_given"),
         CheckConstraint("decision = 'shared' OR review_on IS NOT NULL", name="review_date"),
+    )
+
+
+# --- Person search (caselink.people) --------------------------------------------------------
+
+
+class PersonSearchKey(Base):
+    """One normalised search key of a person record: a name, its nickname group or its sound,
+    a date of birth, a postcode at unit, sector or district level, a phone, a vehicle, a valid
+    NHS number (see caselink.people.keys). Derived from the record, so it can always be
+    rebuilt; the primary key is the lookup (kind, value) and ends with the record, so a search
+    reads only this index. Never ethnicity, nationality or religion."""
+
+    __tablename__ = "person_search_keys"
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_record_id: Mapped[int] = mapped_column(
+        ForeignKey("person_records.id"), primary_key=True, index=True
     )

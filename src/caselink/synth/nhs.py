@@ -1,4 +1,4 @@
-"""NHS numbers: ten digits whose last is a modulus-11 check digit.
+"""Synthetic NHS numbers (the check itself is caselink.people.nhs).
 
 Synthetic numbers start with 9, a range the NHS does not issue to patients.
 """
@@ -7,27 +7,11 @@ from __future__ import annotations
 
 import random
 
+from caselink.people.nhs import check_digit
+from caselink.people.nhs import is_valid as is_valid_nhs_number
 from caselink.synth.ids import Scramble
 
-_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-_SEPARATORS = str.maketrans("", "", " -")
-
-
-def check_digit(first_nine: str) -> int | None:
-    """The check digit for nine digits, or None when the remainder gives 10 (never issued)."""
-    total = sum(int(c) * w for c, w in zip(first_nine, _WEIGHTS, strict=True))
-    digit = 11 - total % 11
-    if digit == 11:
-        return 0
-    return None if digit == 10 else digit
-
-
-def is_valid_nhs_number(s: str) -> bool:
-    """True if ``s`` (spaces and hyphens allowed) is ten digits with a correct check digit."""
-    digits = s.translate(_SEPARATORS)
-    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
-        return False
-    return check_digit(digits[:9]) == int(digits[9])
+__all__ = ["NhsNumbers", "check_digit", "is_valid_nhs_number"]
 
 
 class NhsNumbers:

@@ -10,8 +10,10 @@ from starlette.responses import Response
 from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.domain import Role
+from caselink.people import nhs
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["nhs_number"] = nhs.display  # 3-3-4 wherever an NHS number is shown
 
 
 # The menu, in its order: each item is shown to whoever its permission allows, narrowed for
@@ -34,6 +36,7 @@ MENU: tuple[tuple[str, str, policy.Permission, frozenset[Role] | None], ...] = (
     # Oversight's inbox is the national triage queue.
     ("/reports/inbox", "Triage", policy.WORK_INBOX, frozenset({Role.OVERSIGHT_OFFICER})),
     ("/cases", "Cases", policy.READ_CASES, None),
+    ("/people", "Find a person", policy.SEARCH_PEOPLE, None),
     ("/my-case", "My case", policy.USE_PORTAL, None),
     # Everyone may read the alerts sent to them (a reporter's, from the home page's banner).
     (
