@@ -15,7 +15,7 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from caselink.domain.dates import age_on
-from caselink.ledger import Action, Actor, record
+from caselink.ledger import Action, Actor, record, record_rows
 from caselink.reporting.clock import aware
 from caselink.reporting.notices import SIGN_OFF, queue_mail
 from caselink.store.db import Database
@@ -137,7 +137,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
-    record(session, by, Action.CREATE, "event", event.id, reason=kind)
+    record_rows(session, by, Action.CREATE, "event", [event.id], reason=kind)
     return event, _owe(session, code, by, case_id, kind, occurred_on, now, event_id=event.id)
 
 
@@ -164,7 +164,8 @@ def record_decision(
     )
     session.add(decision)
     session.flush()
-    record(session, by, Action.DECIDE, "decision", decision.id, reason=f"{kind}: {outcome}")
+    reason_given = f"{kind}: {outcome}"
+    record_rows(session, by, Action.DECIDE, "decision", [decision.id], reason=reason_given)
     made = _owe(
         session,
         code,
