@@ -63,7 +63,8 @@ def decide(
         ),
     )
     pair = f"{chosen.value}: records {candidate.record_a_id} and {candidate.record_b_id}"
-    record_rows(session, actor, Action.DECIDE, "link_decision", [decision.id], reason=pair)
+    # The decision's row, audited (the entry above is the act, on the candidate).
+    record_rows(session, actor, Action.CREATE, "link_decision", [decision.id], reason=pair)
     a = session.get(PersonRecord, candidate.record_a_id)
     b = session.get(PersonRecord, candidate.record_b_id)
     assert a is not None and b is not None  # foreign keys

@@ -93,9 +93,10 @@ def _act(
     session.flush()
     reason = kind.replace("_", " ") + (f": {category}" if category else "")
     record(session, p.actor, ledger_action, "report", report.reference, reason=reason)
-    # The report's status (closed above all) is read from its actions: each is audited.
+    # The report's status (closed above all) is read from its actions: each row is audited.
+    # Its entry records the row's creation; the entry above is the act itself.
     on = f"{reason} (report {report.reference})"
-    record_rows(session, p.actor, ledger_action, "report_action", [action.id], reason=on)
+    record_rows(session, p.actor, Action.CREATE, "report_action", [action.id], reason=on)
     return action
 
 

@@ -181,7 +181,8 @@ def record_outcome(
         after=digest({"outcome": outcome, "reason": decided.reason, "id": decided.id}),
     )
     on = f"{outcome} (review case {case.reference})"
-    record_rows(session, p.actor, Action.DECIDE, "review_outcome", [decided.id], reason=on)
+    # The outcome's row, audited (the entry above is the act, on the case).
+    record_rows(session, p.actor, Action.CREATE, "review_outcome", [decided.id], reason=on)
     return decided
 
 
