@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from caselink.access.principal import principal_for
@@ -158,8 +159,8 @@ def review(db: Database, tmp_path: Path) -> Written:
     return written
 
 
-def _user(s: object, user_id: int) -> User:
-    user = s.get(User, user_id)  # type: ignore[attr-defined]
+def _user(s: Session, user_id: int) -> User:
+    user = s.get(User, user_id)
     assert user is not None
     return user
 
