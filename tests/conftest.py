@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from caselink.store.db import Database
 from caselink.store.migrate import upgrade
 from tests.support.browser import chromium_or_skip
+from tests.support.ledger import ledger_verify
 from tests.support.postgres import PostgresUnavailable, running_server
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -67,12 +68,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def journey_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
-    """A fresh copy of the migrated template: what a journey in the browser is served from."""
+    """A fresh copy of the migrated template: what a journey in the browser is served from.
+    Every journey ends with `caselink ledger verify` reporting the ledger intact: whatever the
+    journey's pages wrote, they wrote with its ledger entries."""
     path = tmp_path / "journey.db"
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
     yield db
     db.dispose()
+    ledger_verify(db.url)
 
 
 def _with_db(url: str, name: str) -> str:

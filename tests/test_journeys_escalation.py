@@ -3,6 +3,7 @@
 the duty officers and then to their supervisor, mailing them over real SMTP; the supervisor
 signs in, sees the alert and the overdue, escalated report in the inbox, and opens it."""
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -59,7 +60,7 @@ def site(journey_db: Database) -> Iterator[tuple[str, World, Database]]:
 
 
 def test_journey_overdue_report_escalates_and_supervisor_sees_it(
-    browser: Browser, site: tuple[str, World, Database], tmp_path: Path
+    browser: Browser, site: tuple[str, World, Database]
 ) -> None:
     base, world, db = site
     filed_at = utcnow() - timedelta(hours=30)  # filed yesterday, never acknowledged
@@ -69,7 +70,10 @@ def test_journey_overdue_report_escalates_and_supervisor_sees_it(
         )
     # 24 hours to acknowledge, then 4 more before the supervisors are told: 28 h < 30 h.
     with smtp_server() as (mailbox, port):
-        done = run_once(db, DUTY, SmtpSender("127.0.0.1", port), tmp_path / "ledger-key.pem")
+        # The configured signing key, as `caselink worker` uses: the journey's closing
+        # `ledger verify` checks the checkpoint it signs.
+        key = Path(os.environ["CASELINK_LEDGER_KEY"])
+        done = run_once(db, DUTY, SmtpSender("127.0.0.1", port), key)
         assert done.escalated == 4  # police and council routes, levels 1 and 2
         assert done.mail_failed == 0 and done.mailed == len(mailbox.messages)
         to_sergeant = [m for m in mailbox.messages if m["To"] == "sergeant-n@example.org"]

@@ -10,11 +10,14 @@ from pathlib import Path
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import func, select
 
 from caselink.reporting import intake
 from caselink.store.db import Database
+from caselink.store.models import Case, CaseParticipant
 from tests.support.a11y import check_page, phone
 from tests.support.browser import screenshots, served, sign_in
+from tests.support.ledger import ledger_verify
 from tests.support.reporting import DUTY, checked, principal, reporting_world
 from tests.support.world import PASSWORD, World
 
@@ -27,7 +30,7 @@ def site(journey_db: Database) -> Iterator[tuple[str, World, Database]]:
         yield base, world, db
 
 
-def file_a_report(page: Page, base: str, world: World, shots: Path) -> None:
+def file_a_report(page: Page, base: str, world: World, shots: Path) -> str:
     sign_in(page, base, "teacher", world.secrets["teacher"])
     check_page(page, "home")
     page.get_by_role("main").get_by_role("link", name="Make a report").click()
@@ -66,6 +69,7 @@ def file_a_report(page: Page, base: str, world: World, shots: Path) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     check_page(page, "your report")
     page.screenshot(path=shots / "4-your-report.png", full_page=True)
+    return reference
 
 
 def test_journey_teacher_files_a_report(
@@ -127,6 +131,27 @@ def test_journey_officer_acknowledges_and_opens_a_case_on_a_phone(
         filed = intake.file_report(s, principal(db, world, "teacher"), checked(), DUTY)
     shots = screenshots("02-officer-acknowledges-a-report-phone")
     work_a_report(phone(browser), base, world, filed.reference, shots)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_journey_report_to_case_on_postgresql(browser: Browser, db: Database) -> None:
+    """Both journeys' writes on the production store (the other journeys run on SQLite): the
+    teacher's report, the officer's acknowledgement, the case opened from it with the people
+    it names. The ledger then verifies intact, as after every journey."""
+    world = reporting_world(db)
+    with served(db) as base:
+        shots = screenshots("01-02-report-to-case-postgresql")
+        reference = file_a_report(browser.new_page(), base, world, shots)
+        work_a_report(browser.new_page(), base, world, reference, shots)
+    with db.transaction() as s:
+        opened = s.scalar(
+            select(func.count())
+            .select_from(CaseParticipant)
+            .join(Case)
+            .where(Case.origin_report_id.is_not(None))
+        )
+    assert opened == 2, "the case has the child and the suspect the report named"
+    ledger_verify(db.url)
 
 
 # --- Keyboard only ----------------------------------------------------------------------

@@ -19,6 +19,8 @@ from caselink.people.problems import Problem
 from caselink.store.db import Database
 from caselink.store.models import Alert, CaseloadAddition, LedgerEntry, SharingDecision
 from caselink.web.app import create_app
+from tests.support.ledger import tamper
+from tests.support.ledger_check import ledger_problems
 from tests.support.people import PeopleWorld, build, principal
 
 
@@ -353,3 +355,26 @@ def test_the_teams_commands_change_membership_and_name_a_bad_argument(
     with db.transaction() as s:
         reasons = s.scalars(select(LedgerEntry.reason).where(LedgerEntry.object_id == "T2")).all()
     assert "member added: CSC-N2" in reasons
+
+
+def test_a_sharing_decision_written_or_changed_behind_caselink_is_named_by_verify(
+    db: Database, world: PeopleWorld
+) -> None:
+    """A record quietly withheld from the team is what a cover-up would look like: the state
+    audit matches every s.16LA decision to its ledger entry."""
+    nurse = principal(db, "nurse-n")
+    review_on = (utcnow() + timedelta(days=90)).date()
+    with db.transaction() as s:
+        decided = sharing.not_shared(
+            s,
+            nurse,
+            world.records["NHS-CHILD"],
+            "Disclosure would alert a parent who poses a risk",
+            review_on,
+            "Duty safeguarding nurse, 0113 496 0000",
+        )
+        decided_id = decided.id
+    assert ledger_problems(db) == []
+    tamper(db, f"UPDATE sharing_decisions SET reason = 'Not needed' WHERE id = {decided_id}")
+    [problem] = ledger_problems(db)
+    assert f"s.16LA sharing decision {decided_id}" in problem and "changed" in problem

@@ -143,9 +143,10 @@ def test_closing_a_high_priority_case_with_no_action_needs_a_second_reviewer(
         ).all()
         outcomes = session.scalars(select(ReviewOutcome.needs_approval)).all()
     assert ("change", "review_case", "claimed") in decisions
-    assert [d.reason for d in decisions if d.object_type == "review_outcome"] == [
-        "refused",
-        "approved",
+    # Each approval or refusal is on its own row's entry, naming the outcome it decided.
+    assert [d.reason for d in decisions if d.object_type == "review_approval"] == [
+        "review outcome 1 refused (review case REV/1)",
+        "review outcome 2 approved (review case REV/1)",
     ]
     assert outcomes == [True, True]
 

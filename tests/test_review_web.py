@@ -84,13 +84,15 @@ def test_a_reviewer_works_the_queue_and_a_second_reviewer_approves(
     with db.transaction() as session:
         kinds = session.execute(
             select(LedgerEntry.action, LedgerEntry.object_type).where(
-                LedgerEntry.object_type.in_(("review_case", "review_outcome"))
+                LedgerEntry.object_type.in_(("review_case", "review_outcome", "review_approval"))
             )
         ).all()
     assert {("read", "review_case"), ("change", "review_case"), ("decide", "review_case")} <= set(
         kinds
     )
-    assert ("decide", "review_outcome") in kinds
+    # The second reviewer's approval is a decision on its own row; the outcome's row is
+    # recorded as it is created.
+    assert ("decide", "review_approval") in kinds and ("create", "review_outcome") in kinds
 
 
 def test_progress_answers_how_many_cases_high_priority_and_referred(

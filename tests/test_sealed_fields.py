@@ -13,7 +13,7 @@ from caselink.store.db import Database
 from caselink.store.models import Area, Case, Event
 from caselink.store.rotation import rotate
 from caselink.store.sealed import Keyring, active_keyring
-from tests.support.ledger import file_report
+from tests.support.ledger import created, file_report
 
 NARRATIVE = "She said the man at the takeaway gave her vodka and a phone."
 
@@ -37,6 +37,9 @@ def _disclosure(db: Database) -> int:
         )
         session.add(event)
         session.flush()
+        # Written as caselink writes them, so the audit can confirm rotation kept their text.
+        created(session, "case", [case.id])
+        created(session, "event", [event.id])
         return event.id
 
 

@@ -24,6 +24,7 @@ from caselink.store.models import (
     User,
 )
 from caselink.survivors import explanations, review, updates, victims_code
+from tests.support.ledger import created
 from tests.support.ledger_check import ledger_problems
 from tests.support.survivors import PortalWorld, build_portal
 from tests.support.world import csrf_from, sign_in
@@ -57,7 +58,10 @@ def portal_world(db: Database) -> PortalWorld:
         )
         s.add(suspect)
         s.flush()
-        s.add(CaseParticipant(case_id=north, person_record_id=suspect.id, role="suspect"))
+        participant = CaseParticipant(case_id=north, person_record_id=suspect.id, role="suspect")
+        s.add(participant)
+        s.flush()
+        created(s, "case_participant", [participant.id])  # ledgered, as caselink writes it
         s.add(
             CaseEntity(
                 case_id=north,

@@ -11,6 +11,7 @@ from caselink.access.accounts import create_user
 from caselink.domain import Role
 from caselink.store.db import Database
 from caselink.store.models import Agency, Area, Case, CaseEntity, CaseParticipant, PersonRecord
+from tests.support.ledger import created
 from tests.support.world import BY, PASSWORD, World, build
 
 
@@ -46,7 +47,11 @@ def add_case(
     )
     s.add(case)
     s.flush()
-    s.add(CaseParticipant(case_id=case.id, person_record_id=record.id, role="suspect"))
+    participant = CaseParticipant(case_id=case.id, person_record_id=record.id, role="suspect")
+    s.add(participant)
+    s.flush()
+    created(s, "case", [case.id])
+    created(s, "case_participant", [participant.id])
     return case.id, record.id
 
 

@@ -10,6 +10,7 @@ from caselink.oversight import demo
 from caselink.reporting import rules
 from caselink.store.db import Database
 from caselink.store.models import Agency, Area, Case, PostcodeDistrict
+from tests.support.ledger import created
 from tests.support.world import World, build
 
 DUTY = rules.load()
@@ -89,3 +90,6 @@ def add_closed_cases(db: Database, force_code: str, outcomes: dict[str, int]) ->
                         closure_reason="consent" if outcome == "no_further_action" else None,
                     )
                 )
+        s.flush()
+        added = select(Case.id).where(Case.reference.like(f"{force_code}/T/%"))
+        created(s, "case", s.scalars(added))

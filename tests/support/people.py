@@ -28,6 +28,7 @@ from caselink.store.models import (
     User,
     UserSession,
 )
+from tests.support.ledger import created
 from tests.support.world import PASSWORD
 
 BY = Actor.system("test")
@@ -286,6 +287,12 @@ def build(db: Database) -> PeopleWorld:
                 ),
             ]
         )
+        s.flush()
+        # Ledgered as caselink writes them, each with its content digest (ledger verify).
+        created(s, "case", cases.values())
+        for model, kind in ((CaseParticipant, "case_participant"), (Event, "event")):
+            created(s, kind, s.scalars(select(model.id).where(model.case_id.in_(cases.values()))))
+        created(s, "decision", s.scalars(select(Decision.id)))
         teams.create_team(s, BY, "MACPT-N1", "Brackley child protection team", "LA-N1")
         for code in ("POL-N", "NHS-N", "CSC-N", "SCH-N"):
             teams.add_member(s, BY, "MACPT-N1", code)

@@ -27,6 +27,7 @@ from caselink.store.models import (
     User,
 )
 from caselink.survivors import updates, victims_code
+from tests.support.ledger import created
 from tests.support.world import BY, PASSWORD, World, build
 
 # Everything about other people that a survivor must never see.
@@ -115,7 +116,10 @@ def _build_portal(db: Database, now: datetime) -> PortalWorld:
             s.add(person)
             s.flush()
             world.records[rid] = person.id
-            s.add(CaseParticipant(case_id=north, person_record_id=person.id, role=role))
+            participant = CaseParticipant(case_id=north, person_record_id=person.id, role=role)
+            s.add(participant)
+            s.flush()
+            created(s, "case_participant", [participant.id])
         inspector = _user(s, "inspector-n", Role.SAFEGUARDING_OFFICER, "POL-N", world)
         second = _user(s, "survivor-2", Role.SURVIVOR, None, world)
         south_survivor = _user(s, "survivor-s", Role.SURVIVOR, None, world)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pyotp
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caselink.access.accounts import create_user
@@ -23,6 +24,7 @@ from caselink.store.models import (
     SurvivorLink,
     User,
 )
+from tests.support.ledger import created
 
 PASSWORD = "correct horse battery staple"
 BY = Actor.system("test")
@@ -127,6 +129,10 @@ def build(db: Database) -> World:
                     ),
                 ]
             )
+        s.flush()
+        created(s, "case", cases.values())
+        created(s, "case_participant", s.scalars(select(CaseParticipant.id)))
+        created(s, "event", s.scalars(select(Event.id)))
         users: dict[str, int] = {}
         secrets: dict[str, str] = {}
         for username, role, agency_code in [

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from caselink.ledger import Action, Actor, digest, record
+from caselink.ledger import Action, Actor, digest, record, record_rows
 from caselink.linkage.persons import fresh_person_key
 from caselink.store.models import LinkCandidate, LinkDecision, Person, PersonRecord
 
@@ -62,6 +62,9 @@ def decide(
             {"a": candidate.record_a_id, "b": candidate.record_b_id, "decision": chosen.value}
         ),
     )
+    pair = f"{chosen.value}: records {candidate.record_a_id} and {candidate.record_b_id}"
+    # The decision's row, audited (the entry above is the act, on the candidate).
+    record_rows(session, actor, Action.CREATE, "link_decision", [decision.id], reason=pair)
     a = session.get(PersonRecord, candidate.record_a_id)
     b = session.get(PersonRecord, candidate.record_b_id)
     assert a is not None and b is not None  # foreign keys

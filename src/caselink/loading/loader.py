@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from caselink.ledger import Action, Actor, record
+from caselink.ledger import Action, Actor, record, record_rows
 from caselink.loading.csv_file import CsvFile, FileFacts, Row, inspect
 from caselink.loading.problems import LoadRejected, Problem, StoreFailed
 from caselink.loading.specs import FileSpec
@@ -111,6 +111,13 @@ def _load(
             reason=f"{spec.kind} from {path.name}",
             after=facts.sha256,
         )
+        if spec.audited_as and run.inserted:
+            table = spec.table
+            loaded = select(table.c.id).where(table.c.import_id == import_id).order_by(table.c.id)
+            reason = f"from {path.name} (import {import_id})"
+            record_rows(
+                session, actor, Action.IMPORT, spec.audited_as, session.scalars(loaded), reason
+            )
         if progress:
             progress(facts.rows)
         return LoadResult(

@@ -67,6 +67,9 @@ class FileSpec:
     key: tuple[str, ...]  # table columns that identify a row across loads
     references: tuple[Reference, ...] = ()
     batch_size: int = 2000
+    # The ledger's name for a row of an audited kind: each row loaded gets an entry with its
+    # content digest, so `ledger verify` can tell it from one written behind caselink's back.
+    audited_as: str | None = None
 
     @property
     def header(self) -> list[str]:
@@ -192,6 +195,7 @@ CASES = FileSpec(
         ),
     ),
     key=("reference",),
+    audited_as="case",
 )
 
 CASE_PERSONS = FileSpec(
@@ -204,6 +208,7 @@ CASE_PERSONS = FileSpec(
         Reference("record_id", person_records, "record_id", "person_record_id", "person record"),
     ),
     key=("case_id", "person_record_id", "role"),
+    audited_as="case_participant",
 )
 
 CASE_ENTITIES = FileSpec(
@@ -252,6 +257,7 @@ EVENTS = FileSpec(
         ),
     ),
     key=("source_ref",),
+    audited_as="event",
 )
 
 # In dependency order: each file refers only to files before it.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.access.sessions import utcnow
-from caselink.ledger import Action, Actor, record
+from caselink.ledger import Action, Actor, record, record_rows
 from caselink.people.problems import Problem
 from caselink.store.db import Database
 from caselink.store.models import Agency, Alert, PersonRecord, SharingDecision, User
@@ -166,6 +166,9 @@ def _decide(
         held.id,
         reason=f"s.16LA {decision}{review}: {reason}",
     )
+    # The decision's own row, with its content digest: `ledger verify` then finds a decision
+    # written (or changed) behind caselink's back.
+    record_rows(session, p.actor, Action.CREATE, "sharing_decision", [row.id], reason=decision)
     return row
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from caselink.access import policy
 from caselink.access.principal import Principal
 from caselink.domain import AgencyKind, Role, age_on
-from caselink.ledger import Action, record
+from caselink.ledger import Action, record, record_rows
 from caselink.people.keys import index_records, index_vehicles
 from caselink.reporting import notices
 from caselink.reporting.clock import utcnow
@@ -95,6 +95,10 @@ def _act(
     session.flush()
     reason = kind.replace("_", " ") + (f": {category}" if category else "")
     record(session, p.actor, ledger_action, "report", report.reference, reason=reason)
+    # The report's status (closed above all) is read from its actions: each row is audited.
+    # Its entry records the row's creation; the entry above is the act itself.
+    on = f"{reason} (report {report.reference})"
+    record_rows(session, p.actor, Action.CREATE, "report_action", [action.id], reason=on)
     return action
 
 
@@ -307,13 +311,13 @@ def open_case(session: Session, p: Principal, report: Report, now: datetime | No
     for n, person in enumerate(people, start=1):
         _person_in_case(session, case, agency, records_from, person, n, now.date())
     session.add(CaseAssignment(case_id=case.id, user_id=p.user_id))
-    record(
-        session,
-        p.actor,
-        Action.CREATE,
-        "case",
-        case.reference,
-        reason=f"opened from report {report.reference}",
+    opened = f"{case.reference} opened from report {report.reference}"
+    record_rows(session, p.actor, Action.CREATE, "case", [case.id], reason=opened)
+    session.flush()
+    participants = select(CaseParticipant.id).where(CaseParticipant.case_id == case.id)
+    in_case = f"in case {case.reference}"
+    record_rows(
+        session, p.actor, Action.CREATE, "case_participant", session.scalars(participants), in_case
     )
     _act(session, p, report, route, "open_case", now, case_id=case.id, ledger_action=Action.LINK)
     _link_to_other_agencies(session, p, report, case)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from caselink.access import policy
 from caselink.access.principal import Principal
-from caselink.ledger import Action, digest, record
+from caselink.ledger import Action, digest, record, record_rows
 from caselink.store.models import Area, ReviewApproval, ReviewCase, ReviewOutcome
 
 OUTCOMES = {
@@ -180,6 +180,9 @@ def record_outcome(
         reason=outcome + (" (awaiting a second reviewer)" if needs_approval else ""),
         after=digest({"outcome": outcome, "reason": decided.reason, "id": decided.id}),
     )
+    on = f"{outcome} (review case {case.reference})"
+    # The outcome's row, audited (the entry above is the act, on the case).
+    record_rows(session, p.actor, Action.CREATE, "review_outcome", [decided.id], reason=on)
     return decided
 
 
@@ -219,15 +222,10 @@ def decide_approval(
     )
     session.add(approval)
     session.flush()
-    record(
-        session,
-        p.actor,
-        Action.DECIDE,
-        "review_outcome",
-        outcome.id,
-        reason="approved" if approve else "refused",
-        after=digest({"approved": approve, "reason": approval.reason, "id": approval.id}),
-    )
+    # On the approval's own row, not the outcome's: the outcome's entry holds its content.
+    verdict = "approved" if approve else "refused"
+    on = f"review outcome {outcome.id} {verdict} (review case {case.reference})"
+    record_rows(session, p.actor, Action.DECIDE, "review_approval", [approval.id], reason=on)
     return approval
 
 

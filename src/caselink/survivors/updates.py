@@ -15,8 +15,7 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from caselink.domain.dates import age_on
-from caselink.ledger import Action, Actor, record
-from caselink.ledger.state import content_digest
+from caselink.ledger import Action, Actor, record, record_rows
 from caselink.reporting.clock import aware
 from caselink.reporting.notices import SIGN_OFF, queue_mail
 from caselink.store.db import Database
@@ -139,7 +138,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
-    record(session, by, Action.CREATE, "event", event.id, reason=kind)
+    record_rows(session, by, Action.CREATE, "event", [event.id], reason=kind)
     return event, _owe(session, code, by, case_id, kind, occurred_on, now, event_id=event.id)
 
 
@@ -176,16 +175,8 @@ def record_decision(
     )
     session.add(decision)
     session.flush()
-    session.refresh(decision)  # the digest is of the row as the database returns it
-    record(
-        session,
-        by,
-        Action.DECIDE,
-        "decision",
-        decision.id,
-        reason=f"{kind}: {outcome}",
-        after=content_digest("decision", decision),
-    )
+    reason_given = f"{kind}: {outcome}"
+    record_rows(session, by, Action.DECIDE, "decision", [decision.id], reason=reason_given)
     if shown is not None:
         explanations.store(session, by, case_id, shown, now, decision_id=decision.id)
     made = _owe(
