@@ -3,6 +3,7 @@ about anybody else (other victims, witnesses, suspects; another case), on any pa
 route; another's case or request is refused by URL and the attempt ledgered; nobody but an
 independent, more senior officer of the case's force can act on a request."""
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -267,3 +268,28 @@ def test_pages_refuse_the_wrong_people(client: TestClient, portal_world: PortalW
     sign_in(client, world, "teacher")
     assert client.get("/right-to-review").status_code == 403
     assert client.get("/victim-updates").status_code == 403
+
+
+def test_the_survivor_and_the_police_are_given_the_same_due_dates(
+    client: TestClient, portal_world: PortalWorld
+) -> None:
+    """One function says when a Right to Review request is to be acknowledged and decided;
+    the survivor's confirmation, her request's page, the police queue and the request page
+    all show what it says (they once differed by a day)."""
+    sign_in(client, portal_world.world, "survivor")
+    mine = _ask(client)
+    told = client.get(f"/my-case?requested={mine}").text
+    found = re.search(
+        r"received by (\d+ \w+ \d{4}), and the review will be decided by (\d+ \w+ \d{4})", told
+    )
+    assert found, "the survivor is told both days"
+    acknowledged_by, decided_by = found.groups()
+    own = client.get(f"/my-case/reviews/{mine}").text
+    assert acknowledged_by in own and decided_by in own
+    client.cookies.clear()
+    sign_in(client, portal_world.world, "inspector-n")
+    queue = client.get("/right-to-review").text
+    row = queue[queue.index(mine) :].split("</tr>")[0]
+    assert acknowledged_by in row and decided_by in row, row
+    page = client.get(f"/right-to-review/{mine}").text
+    assert f">{acknowledged_by}" in page and f">{decided_by}<" in page

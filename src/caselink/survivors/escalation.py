@@ -19,7 +19,7 @@ from caselink.store.db import Database
 from caselink.store.models import ReviewRequest, ReviewRequestEscalation, ReviewRequestStep
 from caselink.survivors import review
 from caselink.survivors.victims_code import VictimsCode
-from caselink.survivors.workdays import add_working_days, end_of
+from caselink.survivors.workdays import add_working_days, end_of, last_day
 
 WORKER = Actor.system("worker")
 CLOCKS = {"acknowledge": ReviewRequest.acknowledge_by, "decide": ReviewRequest.decide_by}
@@ -39,7 +39,7 @@ def _reached(code: VictimsCode, due_at: datetime, level: int) -> datetime:
     days = offsets[min(level, len(offsets)) - 1]
     if days == 0:
         return due_at
-    last = review.end_day(due_at)
+    last = last_day(due_at)
     return end_of(add_working_days(last, days, code.bank_holidays))
 
 

@@ -29,7 +29,7 @@ from caselink.store.models import (
 )
 from caselink.survivors import explanations, review, updates
 from caselink.survivors.victims_code import VictimsCode
-from caselink.survivors.workdays import spoken
+from caselink.survivors.workdays import last_day, spoken
 
 OUTCOME_WORDS = {
     "no_further_action": "No further action: the police decided not to charge anyone for now",
@@ -171,8 +171,8 @@ def request_views(session: Session, requests: list[ReviewRequest]) -> list[Reque
             RequestView(
                 reference=r.reference,
                 requested_on=aware(r.requested_at).date(),
-                acknowledge_by=review.end_day(r.acknowledge_by),
-                decide_by=review.end_day(r.decide_by),
+                acknowledge_by=last_day(r.acknowledge_by),
+                decide_by=last_day(r.decide_by),
                 acknowledged_on=aware(ack.at).date() if ack else None,
                 decided_on=aware(dec.at).date() if dec else None,
                 outcome=dec.outcome if dec else None,

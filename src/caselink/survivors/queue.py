@@ -13,6 +13,7 @@ from caselink.ledger import record_read
 from caselink.reporting.clock import aware
 from caselink.store.models import Case, Decision, ReviewRequest, User
 from caselink.survivors import explanations, review
+from caselink.survivors.workdays import due_on
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class QueuedRequest:
 
     def overdue(self, now: datetime) -> bool:
         return self.status(now).endswith("overdue")
+
+    @property
+    def acknowledge_due(self) -> str:
+        """The day, as the survivor was told it (one function for both sides)."""
+        return due_on(self.acknowledge_by)
+
+    @property
+    def decide_due(self) -> str:
+        return due_on(self.decide_by)
 
 
 @dataclass(frozen=True)

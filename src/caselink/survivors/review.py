@@ -36,7 +36,7 @@ from caselink.store.models import (
 from caselink.survivors import explanations
 from caselink.survivors.updates import kind_of_outcome
 from caselink.survivors.victims_code import VictimsCode
-from caselink.survivors.workdays import add_months, add_working_days, end_of, spoken
+from caselink.survivors.workdays import add_months, add_working_days, due_on, end_of, spoken
 
 OUTCOMES = {
     "upheld": "The review found that the decision was right. It stays as it is.",
@@ -150,15 +150,11 @@ def request_review(
         reviewers(session, request),
         request,
         f"A victim has asked for the decision on case {case_reference} to be reviewed "
-        f"({request.reference}). Acknowledge it by {spoken(end_day(request.acknowledge_by))}.",
+        f"({request.reference}). Acknowledge it by {due_on(request.acknowledge_by)}.",
         f"review-request:{request.id}:new",
         now,
     )
     return request
-
-
-def end_day(deadline: datetime) -> date:
-    return (aware(deadline) - timedelta(microseconds=1)).date()
 
 
 # --- Who may acknowledge and decide --------------------------------------------------------

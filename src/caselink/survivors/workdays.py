@@ -43,8 +43,17 @@ def end_of(day: date) -> datetime:
 
 
 def last_day(deadline: datetime) -> date:
-    """The last day of a clock that runs out at `deadline` (the inverse of `end_of`)."""
-    return (deadline.astimezone(UTC) - timedelta(microseconds=1)).date()
+    """The last day of a clock that runs out at `deadline` (the inverse of `end_of`); a
+    naive datetime (SQLite hands them back) is UTC."""
+    moment = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+    return (moment.astimezone(UTC) - timedelta(microseconds=1)).date()
+
+
+def due_on(deadline: datetime) -> str:
+    """The day a clock's work is due, as everyone is told it: the survivor's page, the
+    officer's queue and request page, and the mail all say this (the deadline itself is the
+    midnight after it, which would read as the next day)."""
+    return spoken(last_day(deadline))
 
 
 def spoken(day: date) -> str:
