@@ -57,7 +57,7 @@ PUBLIC = {
 
 # The menu of each role as it was before the table (kept exactly: pages are checked per role).
 MENUS = {
-    "teacher": ["Home", "Make a report", "Your reports", "Your account"],
+    "teacher": ["Home", "Make a report", "Your reports"],
     "officer-n": [
         "Home",
         "Make a report",
@@ -67,7 +67,6 @@ MENUS = {
         "Cases",
         "Find a person",
         "Alerts",
-        "Your account",
     ],
     "social-n": [
         "Home",
@@ -77,18 +76,9 @@ MENUS = {
         "Cases",
         "Find a person",
         "Alerts",
-        "Your account",
     ],
-    "analyst-n": [
-        "Home",
-        "Cases",
-        "Find a person",
-        "Alerts",
-        "Networks",
-        "Links to review",
-        "Your account",
-    ],
-    "reviewer": ["Home", "Cases", "Case review", "Your account"],
+    "analyst-n": ["Home", "Cases", "Find a person", "Alerts", "Networks", "Links to review"],
+    "reviewer": ["Home", "Cases", "Case review"],
     "inspector": [
         "Home",
         "Reviews asked for",
@@ -98,15 +88,11 @@ MENUS = {
         "Alerts",
         "Networks",
         "Links to review",
-        "Access",
-        "Ledger",
-        "Compare forces",
-        "Sharing",
+        "Oversight",
         "Case review",
-        "Your account",
     ],
-    "survivor": ["Home", "My case", "Your account"],
-    "admin": ["Home", "Users", "Your account"],
+    "survivor": ["Home", "My case"],
+    "admin": ["Home", "Users"],
 }
 
 

@@ -93,13 +93,15 @@ def test_journey_other_force_case_refused_and_ledgered(
     # Oversight finds the attempts in the ledger, by the person's name.
     oversight = browser.new_page()
     sign_in(oversight, base, "inspector", world.secrets["inspector"])
-    oversight.get_by_role("link", name="Ledger").first.click()
+    oversight.get_by_role("link", name="Oversight").first.click()
+    oversight.get_by_role("link", name="Ledger history").first.click()
     oversight.get_by_label("Username").fill("officer-n")
     oversight.get_by_role("button", name="Show access").click()
     table = oversight.locator("#history")
-    expect(table).to_contain_text(f"case {case_id}")
+    # Shown by the references people use, not row numbers.
+    expect(table).to_contain_text("case SOUTH/1")
     expect(table).to_contain_text(f"report {south.reference}")
-    expect(table).to_contain_text(f"person record {record_id}")
+    expect(table).to_contain_text("person record S-SUSPECT")
     expect(table.get_by_text("attempt", exact=True)).to_have_count(3)
     check_page(oversight, "oversight ledger")
     oversight.screenshot(path=shots / "5-ledger.png", full_page=True)

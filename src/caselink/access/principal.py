@@ -23,6 +23,7 @@ class Principal:
     local_authority_id: int | None  # set when the agency is a local authority's
     supervisor_id: int | None
     scopes: frozenset[str] | None = None  # set for API tokens: what the token may do
+    agency_name: str | None = None  # for people to read (codes are for the ledger)
 
     @property
     def actor(self) -> Actor:
@@ -41,6 +42,7 @@ IDENTITY = (
     User.agency_id,
     User.supervisor_id,
     Agency.code.label("agency_code"),
+    Agency.name.label("agency_name"),
     Agency.kind.label("agency_kind"),
     Area.id.label("area_id"),
     Area.kind.label("area_kind"),
@@ -67,6 +69,7 @@ def principal_from_row(row: Any, scopes: frozenset[str] | None = None) -> Princi
         local_authority_id=local_authority_id,
         supervisor_id=row.supervisor_id,
         scopes=scopes,
+        agency_name=row.agency_name,
     )
 
 
@@ -93,4 +96,5 @@ def principal_for(
         local_authority_id=local_authority_id,
         supervisor_id=user.supervisor_id,
         scopes=scopes,
+        agency_name=agency.name if agency else None,
     )

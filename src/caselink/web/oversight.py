@@ -15,6 +15,45 @@ from caselink.web.templating import render
 router = APIRouter(include_in_schema=False)
 AUDITOR = Depends(require(policy.AUDIT_ACCESS))
 
+# What an oversight officer does here, one link each: the menu has one "Oversight" item, not
+# five (at 1280 px the inspector's menu no longer fitted on one row).
+TASKS = (
+    (
+        "/oversight/access",
+        "Who looked at what",
+        "Access by person, with unusual patterns (reads outside the force, break-glass) marked.",
+    ),
+    (
+        "/oversight/history",
+        "Ledger history",
+        "Everything recorded about a case, report, review case, person record or user, by "
+        "its reference; or everything one person did.",
+    ),
+    (
+        "/oversight/comparison",
+        "Compare forces",
+        "Reports, acknowledgement times, outcomes and closure reasons, force by force.",
+    ),
+    (
+        "/oversight/completeness",
+        "Data completeness",
+        "Which fields each agency leaves unrecorded, ethnicity and nationality among them.",
+    ),
+    (
+        "/oversight/sharing",
+        "Records not shared (s.16LA)",
+        "Records an agency has decided not to share with its child protection team, the "
+        "teams and their members, and decisions due for review.",
+    ),
+)
+
+
+@router.get("/oversight")
+def oversight_home(request: Request, current: Allowed = AUDITOR) -> Response:
+    return render(
+        request, "oversight/index.html", current.principal, current.csrf_token, tasks=TASKS
+    )
+
 
 @router.get("/oversight/history")
 def object_history(

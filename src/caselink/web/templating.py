@@ -47,14 +47,12 @@ MENU: tuple[tuple[str, str, policy.Permission, frozenset[Role] | None], ...] = (
     ),
     ("/network/alerts", "Networks", policy.READ_NETWORKS, None),
     ("/linkage/review", "Links to review", policy.READ_LINK_REVIEWS, None),
-    ("/oversight/access", "Access", policy.AUDIT_ACCESS, None),
-    ("/oversight/history", "Ledger", policy.AUDIT_ACCESS, None),
-    ("/oversight/comparison", "Compare forces", policy.COMPARE_FORCES, None),
-    ("/oversight/sharing", "Sharing", policy.SEE_SHARING, None),
+    # One item for oversight's pages (access, ledger, comparison, completeness, sharing).
+    ("/oversight", "Oversight", policy.AUDIT_ACCESS, None),
     ("/review", "Case review", policy.READ_REVIEW, None),
     ("/admin/users", "Users", policy.MANAGE_USERS, None),
-    ("/account", "Your account", policy.SIGNED_IN, None),
 )
+# "Your account" and "Sign out" sit with "Signed in as ..." above the page (base.html).
 
 
 def navigation(p: Principal | None) -> list[tuple[str, str]]:
