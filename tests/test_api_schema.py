@@ -5,6 +5,7 @@ Driven through schemathesis's Python API with Hypothesis directly (its pytest pl
 not yet run under pytest 9)."""
 
 from collections import Counter
+from collections.abc import Callable
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -19,32 +20,41 @@ from tests.support.world import build
 RUNS = Counter[str]()
 
 
-def _operations(db: Database) -> tuple[list[object], str]:
+def _operations(db: Database) -> tuple[list[object], Callable[[], str]]:
     world = build(db)
-    with db.transaction() as s:
-        user = s.get(User, world.users["inspector"])
-        assert user is not None
-        # Every scope the inspector's role can be issued.
-        scopes = set(tokens.usable_scopes(principal_for(s, user)))
-        token = tokens.issue(s, principal_for(s, user), "schemathesis", scopes, tokens.MAX_LIFETIME)
+
+    def token() -> str:
+        """A fresh token with every scope the inspector's role can be issued (one per
+        operation: a generated DELETE /api/tokens/{id} may revoke the one in use)."""
+        with db.transaction() as s:
+            user = s.get(User, world.users["inspector"])
+            assert user is not None
+            scopes = set(tokens.usable_scopes(principal_for(s, user)))
+            return tokens.issue(
+                s, principal_for(s, user), "schemathesis", scopes, tokens.MAX_LIFETIME
+            )
+
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(db))
     return [result.ok() for result in schema.get_all_operations()], token
 
 
+def _conforms(operation: object, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy())  # type: ignore[attr-defined]
+    @settings(
+        max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def conforms(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers)
+        RUNS["with token"] += 1
+
+    conforms()
+
+
 def test_every_operation_conforms_to_the_schema(db: Database) -> None:
-    operations, token = _operations(db)
+    operations, mint = _operations(db)
     assert len(operations) >= 6
     for operation in operations:
-
-        @given(case=operation.as_strategy())  # type: ignore[attr-defined]
-        @settings(
-            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-        )
-        def conforms(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
-            RUNS["with token"] += 1
-
-        conforms()
+        _conforms(operation, {"Authorization": f"Bearer {mint()}"})
     print(f"\nschemathesis calls with a token: {RUNS['with token']}")
 
 

@@ -143,7 +143,13 @@ def test_a_client_vanishing_mid_upload_stores_nothing_and_harms_nothing(db: Data
                 )
                 time.sleep(0.2)  # the server is now waiting for the rest of the body
         time.sleep(0.5)
-        outcome = file_reports(base, token, [("after-the-cuts", valid())], Intake(), clients=1)
+        outcome = file_reports(
+            base,
+            token,
+            [("after-the-cuts", valid(learned_on=date.today().isoformat()))],
+            Intake(),
+            clients=1,
+        )
     found = audit(db, outcome.receipts)
     print(f"\nclient vanished mid-upload (3 cuts): {found.line(4)}")
     assert outcome.receipts.keys() == {"after-the-cuts"}, outcome.errors

@@ -16,6 +16,7 @@ from caselink.store.models import CaseParticipant, PersonRecord, SurvivorLink, U
 from caselink.survivors import review, victims_code
 from tests.support.a11y import check_page
 from tests.support.browser import served, sign_in
+from tests.support.ledger import created
 from tests.support.survivors import build_portal
 from tests.support.world import World
 
@@ -38,11 +39,12 @@ def site(journey_db: Database) -> Iterator[tuple[str, World, str]]:
         )
         s.add(suspect)
         s.flush()
-        s.add(
-            CaseParticipant(
-                case_id=world.cases["NORTH/1"], person_record_id=suspect.id, role="suspect"
-            )
+        participant = CaseParticipant(
+            case_id=world.cases["NORTH/1"], person_record_id=suspect.id, role="suspect"
         )
+        s.add(participant)
+        s.flush()
+        created(s, "case_participant", [participant.id])  # ledgered, as caselink writes it
         survivor = principal_for(s, s.get(User, world.users["survivor"]))  # type: ignore[arg-type]
         link = s.scalar(select(SurvivorLink).where(SurvivorLink.user_id == survivor.user_id))
         assert link is not None

@@ -1,6 +1,7 @@
-"""Finding a person in a real browser: an officer searches by name in the other order, by a
-date of birth as people type it and by an NHS number; sees the strongest match first with
-why it matched; a mistyped NHS number is refused with the reason; axe finds nothing serious,
+"""Finding a person in a real browser: the force's analyst (who reads records across the
+force; an officer reads their agency's and their team's caseload) searches by name in the
+other order, by a date of birth as people type it and by an NHS number; sees the strongest
+match first with why it matched; a mistyped NHS number is refused with the reason; axe finds nothing serious,
 on a desktop and at 320 px. The records come through the ordinary loader, so the test also
 shows that a loaded record is findable at once."""
 
@@ -37,10 +38,10 @@ def site(journey_db: Database, tmp_path: Path) -> Iterator[Site]:
         agency = s.scalar(select(Agency).where(Agency.code == "POL-NM"))
         create_user(
             s,
-            "officer-nm",
-            "Officer Northmoor",
-            "officer-nm@example.org",
-            Role.SAFEGUARDING_OFFICER,
+            "analyst-nm",
+            "Analyst Northmoor",
+            "analyst-nm@example.org",
+            Role.ANALYST,
             PASSWORD,
             agency,
             BY,
@@ -55,10 +56,10 @@ def _search(page: Page, text: str) -> None:
     page.get_by_role("button", name="Search").click()
 
 
-def test_an_officer_finds_a_child_and_sees_why(browser: Browser, site: Site) -> None:
+def test_an_analyst_finds_a_child_and_sees_why(browser: Browser, site: Site) -> None:
     shots = screenshots("people-search")
     page = browser.new_page()
-    sign_in(page, site.base, "officer-nm", site.secret)  # once: a code cannot be used twice
+    sign_in(page, site.base, "analyst-nm", site.secret)  # once: a code cannot be used twice
     for label, size in (("desktop", {"width": 1280, "height": 800}), ("phone", PHONE)):
         page.set_viewport_size(size)  # type: ignore[arg-type]
         page.goto(f"{site.base}/home")

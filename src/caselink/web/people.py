@@ -360,7 +360,11 @@ class PersonOut(BaseModel):
 @api.get(
     "/people/{person_id}",
     response_model=PersonOut,
-    responses={404: {"description": "no such person that you may see"}},
+    responses={
+        401: {"description": "no valid token or session"},
+        403: {"description": "a token without records:read, or a role that reads no records"},
+        404: {"description": "no such person that you may see"},
+    },
 )
 def read_person(
     person_id: int = PERSON_ID,
