@@ -1,9 +1,9 @@
 """Finding a person in a real browser: the force's analyst (who reads records across the
 force; an officer reads their agency's and their team's caseload) searches by name in the
 other order, by a date of birth as people type it and by an NHS number; sees the strongest
-match first with why it matched; a mistyped NHS number is refused with the reason; axe finds nothing serious,
-on a desktop and at 320 px. The records come through the ordinary loader, so the test also
-shows that a loaded record is findable at once."""
+match first with why it matched; a mistyped NHS number is refused with the reason; axe
+finds nothing serious, on a desktop and at 320 px. The records come through the ordinary
+loader, so the test also shows that a loaded record is findable at once."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
