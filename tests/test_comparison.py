@@ -91,7 +91,8 @@ def test_oversight_officer_sees_charts_tables_and_outliers_and_it_is_ledgered(
     world = oversight_world(db)
     with _client(db) as client:
         sign_in(client, world, "inspector")
-        assert 'href="/oversight/comparison"' in client.get("/home").text
+        assert 'href="/oversight"' in client.get("/home").text  # the menu's Oversight item
+        assert 'href="/oversight/comparison"' in client.get("/oversight").text
         page = client.get("/oversight/comparison", params={"from": "2020-01-01"})
         assert page.status_code == 200
         assert "<svg" in page.text and 'role="img"' in page.text
