@@ -1,6 +1,5 @@
 """The `caselink` command: a thin layer over the capability services."""
 
-import getpass
 import os
 from pathlib import Path
 
@@ -171,20 +170,15 @@ def load(
                 return lambda n: progress.update(task, completed=n)
 
             if path.is_dir():
-                results = load_directory(db, path, progress_for, _operator())
+                results = load_directory(db, path, progress_for, Actor.operator())
             else:
                 spec = _spec_for(path, kind)
-                results = [load_file(db, path, spec, progress_for(spec, 0), _operator())]
+                results = [load_file(db, path, spec, progress_for(spec, 0), Actor.operator())]
     except LoadRejected as rejected:
         _report_rejection(rejected)
         raise typer.Exit(1) from None
     _report_loaded(results)
     _checkpoint(db)
-
-
-def _operator() -> Actor:
-    """Whoever runs the CLI, as the operating system knows them."""
-    return Actor(f"cli:{getpass.getuser()}")
 
 
 def _checkpoint(db: Database) -> None:

@@ -2,8 +2,6 @@
 `caselink tokens revoke USERNAME (--id N | --all)`; each revocation is ledgered with the
 operator as its actor."""
 
-import getpass
-
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -20,10 +18,6 @@ from caselink.store.models import ApiToken
 app = typer.Typer(help="API tokens: list a user's, revoke one or all of them.")
 console = Console()
 errors = Console(stderr=True)
-
-
-def _operator() -> Actor:
-    return Actor(f"cli:{getpass.getuser()}")
 
 
 @app.command("list")
@@ -63,11 +57,11 @@ def revoke(
             errors.print(f"username: there is no user {username!r}")
             raise typer.Exit(2)
         if every:
-            count = tokens.revoke_all(session, user.id, _operator(), "revoked by an operator")
+            count = tokens.revoke_all(session, user.id, Actor.operator(), "revoked by an operator")
         else:
             assert token_id is not None
             owner = principal_for(session, user)
-            count = int(tokens.revoke(session, owner, token_id, by=_operator()))
+            count = int(tokens.revoke(session, owner, token_id, by=Actor.operator()))
             if not count:
                 errors.print(f"--id: {user.username} has no live token {token_id}")
                 raise typer.Exit(2)

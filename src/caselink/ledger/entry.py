@@ -4,6 +4,7 @@ The encoding is a JSON array in a fixed field order, so the same entry always ha
 same, in the appender, the verifier and an export read years later.
 """
 
+import getpass
 import hashlib
 import json
 from collections.abc import Mapping
@@ -47,6 +48,11 @@ class Actor:
     @classmethod
     def system(cls, component: str) -> "Actor":
         return cls(f"system:{component}")
+
+    @classmethod
+    def operator(cls) -> "Actor":
+        """Whoever runs a command: the machine's user (commands have no caselink account)."""
+        return cls(f"cli:{getpass.getuser()}")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """`caselink link ...`: link interchange CSV files or the store, and measure accuracy."""
 
-import getpass
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -236,7 +235,7 @@ def _link_store(
 
     settings = Settings.from_env()
     db = Database(settings.database_url)
-    actor = Actor(f"cli:{getpass.getuser()}")
+    actor = Actor.operator()
     with _progress() as progress, _backend(backend_name) as backend:
         steps = _Steps(progress)
         try:

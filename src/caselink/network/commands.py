@@ -1,7 +1,6 @@
 """`caselink network ...`: detect networks, show one, match a new case, export a drawing,
 evaluate against ground truth."""
 
-import getpass
 import time
 from pathlib import Path
 
@@ -29,10 +28,6 @@ def _database() -> Database:
     return Database(Settings.from_env().database_url)
 
 
-def _operator() -> Actor:
-    return Actor(f"cli:{getpass.getuser()}")
-
-
 @app.command("detect")
 def detect_command(
     hub_cases: int | None = typer.Option(None, help="A thing named in more cases is common."),
@@ -53,7 +48,7 @@ def detect_command(
     )
     started = time.perf_counter()
     with _database().transaction() as session:
-        result = run(session, _operator(), t)
+        result = run(session, Actor.operator(), t)
         rows = [(s.network, s.new) for s in result.networks]
         graph = result.graph
         raised = len(result.alerts)
@@ -96,7 +91,7 @@ def show_command(network_id: int = typer.Argument(..., help="A network's number.
         if stored is None:
             errors.print(f"No network {network_id}.")
             raise typer.Exit(2)
-        record_read(session, _operator(), "network", network_id)
+        record_read(session, Actor.operator(), "network", network_id)
         paths = explain.paths(stored.nodes, stored.edges, stored.authority)
     n = stored.network
     console.print(
@@ -144,7 +139,7 @@ def match_command(reference: str = typer.Argument(..., help="The new case's refe
             raise typer.Exit(2)
         graph = sources.build(session, leave_out=case_id)
         started = time.perf_counter()
-        alert = raise_for_case(session, graph, case_id, _operator())
+        alert = raise_for_case(session, graph, case_id, Actor.operator())
         took = (time.perf_counter() - started) * 1000
     if alert is None:
         console.print(f"No cross-force match for {reference} ({took:.0f} ms).")
@@ -163,7 +158,7 @@ def export_command(
         if stored is None:
             errors.print(f"No network {network_id}.")
             raise typer.Exit(2)
-        record(session, _operator(), Action.EXPORT, "network", network_id, reason=str(out))
+        record(session, Actor.operator(), Action.EXPORT, "network", network_id, reason=str(out))
     out.write_text(view.svg(stored), encoding="utf-8")
     console.print(f"Wrote {out}.")
 

@@ -13,7 +13,7 @@ import igraph  # type: ignore[import-untyped]
 
 from caselink.store.models import NetworkEdge, NetworkNode
 
-# What each kind of evidence edge and node is called on a page (the stored kinds are codes).
+# What each kind of evidence edge is called on a page (the stored kinds are codes).
 EDGE_WORDS = {
     "victim_in": "victim in",
     "suspect_in": "suspect in",
@@ -22,14 +22,6 @@ EDGE_WORDS = {
     "drives": "drives",
     "lives_at": "lives at",
     "seen_at": "seen at",
-}
-KIND_WORDS = {
-    "case": "case",
-    "person": "person",
-    "phone": "phone",
-    "vehicle": "vehicle",
-    "address": "address",
-    "location": "place",
 }
 SOURCE_WORDS = {
     "case_participants": "the people named in case {case}",
@@ -43,10 +35,6 @@ def edge_words(kind: str, source_key: str = "") -> str:
     if kind == "named_in" and source_key.startswith("case:"):
         return "names"
     return EDGE_WORDS.get(kind, kind.replace("_", " "))
-
-
-def kind_words(kind: str) -> str:
-    return KIND_WORDS.get(kind, kind.replace("_", " "))
 
 
 def source_words(source_table: str, case_reference: str) -> str:

@@ -34,8 +34,6 @@ LOOKS = {
     "address": Look("Address", "pentagon", "#28a197"),
     "location": Look("Place", "octagon", "#85994b"),
 }
-# Kept for the templates' legend of kinds (colours by kind, as before).
-KIND_COLOUR = {kind: LOOKS[kind].colour for kind in ("case", "phone", "vehicle", "address")}
 FORCE_COLOURS = (
     "#0b0c0c",
     "#5694ca",

@@ -1,6 +1,5 @@
 """Operators' commands: `caselink config check`, `caselink backup FILE`, `caselink restore FILE`."""
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -19,10 +18,6 @@ config_app = typer.Typer(help="The configuration caselink reads from CASELINK_* 
 app.add_typer(config_app, name="config")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
-
-
-def _operator() -> Actor:
-    return Actor(f"cli:{getpass.getuser()}")
 
 
 @config_app.command("check")
@@ -56,7 +51,7 @@ def backup_command(
     settings = Settings.from_env()
     db = Database(settings.database_url)
     try:
-        done = backup(db, file, _operator(), settings.ledger_key, settings.kept_checkpoints)
+        done = backup(db, file, Actor.operator(), settings.ledger_key, settings.kept_checkpoints)
     except OperationFailed as error:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
@@ -89,7 +84,7 @@ def restore_command(
         done = restore(
             db,
             file,
-            actor=_operator(),
+            actor=Actor.operator(),
             key_path=settings.ledger_key,
             kept=_kept(kept_file, required=kept is not None),
             keep=settings.kept_checkpoints,

@@ -353,14 +353,18 @@ def _review_metrics(session: Session, window: Window, places: list[Place]) -> li
     ]
 
 
+def _agency_place(area: Any, by: By) -> Any:
+    """The place an agency's area counts in: its force (a local authority's parent) when
+    comparing forces, the area itself when comparing local authorities."""
+    if by == By.FORCE:
+        return case((area.kind == "local_authority", area.parent_id), else_=area.id)
+    return area.id
+
+
 def _break_glass(session: Session, by: By, window: Window, places: list[Place]) -> Metric:
     """Break-glass grants, counted in the area of the agency of the person who broke glass."""
     area = aliased(Area)
-    key = (
-        case((area.kind == "local_authority", area.parent_id), else_=area.id)
-        if by == By.FORCE
-        else area.id
-    )
+    key = _agency_place(area, by)
     rows = session.execute(
         select(key, func.count())
         .select_from(AccessGrant)
@@ -380,11 +384,7 @@ def _not_shared(session: Session, by: By, window: Window, places: list[Place]) -
     """s.16LA decisions not to share a record, made in the window, counted in the area of the
     agency that holds the record (a high count asks whether the duty to share is met)."""
     area = aliased(Area)
-    key = (
-        case((area.kind == "local_authority", area.parent_id), else_=area.id)
-        if by == By.FORCE
-        else area.id
-    )
+    key = _agency_place(area, by)
     rows = session.execute(
         select(key, func.count())
         .select_from(SharingDecision)

@@ -1,8 +1,12 @@
 """`caselink teams ...`: operators' commands for child protection teams and s.16LA reviews."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from caselink.access.sessions import utcnow
 from caselink.config import Settings
@@ -17,20 +21,20 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def _actor() -> Actor:
-    import getpass
-
-    return Actor(f"cli:{getpass.getuser()}")
-
-
 def _db() -> Database:
     return Database(Settings.from_env().database_url)
 
 
-def _run(change: object) -> None:
-    if isinstance(change, Problem):
-        errors.print(f"[red]{change.field}: {change.message}[/red]")
-        raise typer.Exit(2)
+@contextmanager
+def _changing() -> Iterator[Session]:
+    """One transaction for a change; a refused change names its field and exits 2, having
+    changed nothing."""
+    try:
+        with _db().transaction() as session:
+            yield session
+    except Problem as problem:
+        errors.print(f"[red]{problem.field}: {problem.message}[/red]")
+        raise typer.Exit(2) from problem
 
 
 @app.command("create")
@@ -40,36 +44,24 @@ def create(
     local_authority: str = typer.Option(..., help="The local authority's area code."),
 ) -> None:
     """Create a team for one local-authority area (ledgered)."""
-    db = _db()
-    try:
-        with db.transaction() as session:
-            teams.create_team(session, _actor(), code, name, local_authority)
-    except Problem as problem:
-        _run(problem)
+    with _changing() as session:
+        teams.create_team(session, Actor.operator(), code, name, local_authority)
     console.print(f"Created {code}.")
 
 
 @app.command("add-member")
 def add_member(team: str, agency: str) -> None:
     """Make an agency a member of a team (ledgered)."""
-    db = _db()
-    try:
-        with db.transaction() as session:
-            added = teams.add_member(session, _actor(), team, agency)
-    except Problem as problem:
-        _run(problem)
+    with _changing() as session:
+        added = teams.add_member(session, Actor.operator(), team, agency)
     console.print(f"{agency} {'added to' if added else 'is already in'} {team}.")
 
 
 @app.command("remove-member")
 def remove_member(team: str, agency: str) -> None:
     """Take an agency out of a team (ledgered; its membership row is kept, ended)."""
-    db = _db()
-    try:
-        with db.transaction() as session:
-            removed = teams.remove_member(session, _actor(), team, agency)
-    except Problem as problem:
-        _run(problem)
+    with _changing() as session:
+        removed = teams.remove_member(session, Actor.operator(), team, agency)
     console.print(f"{agency} {'removed from' if removed else 'was not in'} {team}.")
 
 

@@ -1,7 +1,6 @@
 """`caselink review ...`: generate a closed-case file, import it, score, show the queue and
 the progress of the review."""
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -27,10 +26,6 @@ MAX_SHOWN = 50
 
 def _database() -> Database:
     return Database(Settings.from_env().database_url)
-
-
-def _operator() -> Actor:
-    return Actor(f"cli:{getpass.getuser()}")
 
 
 def _checkpoint(db: Database) -> None:
@@ -87,7 +82,7 @@ def import_command(
         with _bar() as bar:
             task = bar.add_task(path.name, total=None)
             result = importing.import_file(
-                db, path, _operator(), lambda n: bar.update(task, completed=n)
+                db, path, Actor.operator(), lambda n: bar.update(task, completed=n)
             )
     except LoadRejected as rejected:
         errors.print(f"[bold red]{rejected}[/]")
@@ -112,7 +107,7 @@ def _score(db: Database, weights: review_weights.Weights) -> None:
     with _bar() as bar:
         task = bar.add_task("Scoring", total=None)
         run = priorities.score_store(
-            db, weights, _operator(), progress=lambda n: bar.update(task, completed=n)
+            db, weights, Actor.operator(), progress=lambda n: bar.update(task, completed=n)
         )
     console.print(
         f"Scored {run.cases:,} review cases with weights {run.weights_version}: "
@@ -173,11 +168,16 @@ def progress_command(
     with db.transaction() as session:
         found = review_progress.all_groups(session)
         totals = review_progress.totals(found)
-        record_read(session, _operator(), "review_progress", "all", reason="console")
+        record_read(session, Actor.operator(), "review_progress", "all", reason="console")
         if csv_out:
             csv_out.write_text(review_progress.to_csv(found), encoding="utf-8")
             record(
-                session, _operator(), Action.EXPORT, "review_progress", "all", reason=str(csv_out)
+                session,
+                Actor.operator(),
+                Action.EXPORT,
+                "review_progress",
+                "all",
+                reason=str(csv_out),
             )
     console.print(
         f"{totals.cases:,} cases under review; {totals.bands['high']:,} high priority; "

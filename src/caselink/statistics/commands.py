@@ -1,6 +1,5 @@
 """`caselink statistics ...`: publish the official statistics (disclosure-controlled)."""
 
-import getpass
 from datetime import date
 from pathlib import Path
 
@@ -44,7 +43,7 @@ def publish(
         errors.print(f"--to {period.end} is before --from {period.start}", markup=False)
         raise typer.Exit(2)
     db = Database(Settings.from_env().database_url)
-    actor = Actor(f"cli:{getpass.getuser()}")
+    actor = Actor.operator()
     with db.transaction() as session:
         done = publication.publish(session, actor, period, Rules(threshold, rounding))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,6 @@ COMPARISON_NAMES = {
     "home": "Address and postcode",
     "nhs_number": "NHS number",
     "email": "Email",
-    "phone": "Phone",
     "match weight": "Match weight",
 }
 
